@@ -1,0 +1,3 @@
+import { closeOnSignals, startWorkers } from './worker';
+
+closeOnSignals(startWorkers());

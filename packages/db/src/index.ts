@@ -1,0 +1,2 @@
+export { closeDatabase, getPool, withServiceContext } from './service-context';
+export type { ServiceContextOptions, ServiceTransaction } from './service-context';

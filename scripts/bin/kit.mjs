@@ -1,0 +1,78 @@
+// Runs the kit's CLI entry points from compiled JavaScript. Node 20 cannot run the
+// TypeScript sources directly, and a loader such as tsx costs ~0.2 s per start,
+// so the sources are compiled once into node_modules/.cache/jobkit/<version>/,
+// where <version> changes whenever a source file does: an edit is never served
+// stale, and two runs building at once never see each other's half-built output.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
+const sourceDir = join(kitRoot, 'scripts', 'jobkit');
+const tsconfig = join(kitRoot, 'scripts', 'tsconfig.json');
+const cacheDir = join(kitRoot, 'node_modules', '.cache', 'jobkit');
+
+function sourceFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** A name for the current sources: their paths, sizes and modification times. */
+function sourceVersion() {
+  const hash = createHash('sha1');
+  for (const file of [tsconfig, join(kitRoot, 'tsconfig.base.json'), ...sourceFiles(sourceDir)].sort()) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${file}\0${size}\0${mtimeMs}\n`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function build(outDir) {
+  const staging = `${outDir}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', staging], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    process.stderr.write(`The job kit does not compile (${tsconfig}):\n${result.stdout}${result.stderr}`);
+    process.exit(1);
+  }
+  writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
+  try {
+    renameSync(staging, outDir);
+  } catch (error) {
+    // Another run finished the same version first; its output is identical.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(outDir)) throw error;
+  }
+  // Versions other runs may still be reading are kept for a while.
+  const stale = Date.now() - 10 * 60 * 1000;
+  for (const entry of readdirSync(cacheDir)) {
+    const path = join(cacheDir, entry);
+    if (path !== outDir && !entry.endsWith('.tmp') && statSync(path).mtimeMs < stale) {
+      rmSync(path, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The folder holding the compiled kit, built first if the sources changed. */
+export function ensureBuilt() {
+  const outDir = join(cacheDir, sourceVersion());
+  if (!existsSync(outDir)) {
+    mkdirSync(cacheDir, { recursive: true });
+    build(outDir);
+  }
+  return outDir;
+}
+
+/** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
+export async function runEntry(entry, argv) {
+  const module = await import(pathToFileURL(join(ensureBuilt(), entry)).href);
+  return module.main(argv, { kitRoot });
+}

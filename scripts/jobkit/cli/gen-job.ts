@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { emptyReport, recordError, type RunReport } from '../core/report.js';
+import { AnswersRejectedError } from '../core/errors.js';
+import { generateJobs } from '../job/generate.js';
+import { printReport } from './output.js';
+
+const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
+       pnpm gen:job --remove <NAME> [options]
+
+Writes a BullMQ job from an answers file (or standard input), with no prompts.
+
+Options:
+  --answers <file|->  answers for one job, or an array of them (a batch)
+  --remove <NAME>     remove a generated job (constant, exports, registration,
+                      queue method, handler and its test)
+  --dry-run           print the plan as a unified diff; write nothing
+  --json              print one JSON report on stdout
+  --no-verify         skip the type-check and the generated tests
+  --keep              keep the files when verification fails (no rollback)
+  --root <dir>        the repository to change (default: this kit's repository)
+  --help              show this text
+
+Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
+(every file is left as it was, unless --keep).`;
+
+function readAnswers(source: string, cwd: string): unknown {
+  const where = source === '-' ? 'standard input' : source;
+  let text: string;
+  try {
+    text = readFileSync(source === '-' ? 0 : resolve(cwd, source), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new AnswersRejectedError([{ path: '--answers', message: `cannot read ${where} (${code}); pass a JSON file or - for standard input` }]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new AnswersRejectedError([{ path: '--answers', message: `${where} is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
+
+export interface CliContext {
+  kitRoot: string;
+  cwd?: string;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+/** `pnpm gen:job`: returns the exit code. */
+export async function main(argv: string[], context: CliContext): Promise<number> {
+  const { kitRoot, cwd = process.cwd(), stdout = process.stdout, stderr = process.stderr } = context;
+  let json = argv.includes('--json');
+  let report: RunReport;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        answers: { type: 'string' },
+        remove: { type: 'string' },
+        root: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'no-verify': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    json = values.json;
+    if (values.help) {
+      stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const root = values.root ? resolve(cwd, values.root) : kitRoot;
+    const common = { root, kitRoot, dryRun: values['dry-run'], verify: !values['no-verify'], keep: values.keep };
+    if (values.remove !== undefined && values.answers !== undefined) {
+      throw new AnswersRejectedError([{ path: '--remove', message: 'give either --answers or --remove, not both' }]);
+    }
+    if (values.remove !== undefined) {
+      const { removeJob } = await import('../job/remove-job.js');
+      report = await removeJob({ ...common, name: values.remove });
+    } else if (values.answers !== undefined) {
+      report = await generateJobs({ ...common, answers: readAnswers(values.answers, cwd) });
+    } else {
+      throw new AnswersRejectedError([{ path: '--answers', message: 'is missing; pass an answers file (or - for standard input), or run pnpm plop job to answer prompts' }]);
+    }
+  } catch (error) {
+    report = emptyReport('generate', false);
+    const usage = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    recordError(
+      report,
+      usage ? new AnswersRejectedError([{ path: '', message: `${(error as Error).message.split('.')[0]}; see pnpm gen:job --help` }]) : error,
+    );
+  }
+  if (json) stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else printReport(report, stdout, stderr);
+  return report.exitCode;
+}

@@ -1,0 +1,60 @@
+import { AnchorError, HostError } from './errors.js';
+import { appendLines, hasLine, insertAt, insertEntryAt, locateAnchor, type Anchor } from './edits.js';
+import type { VirtualTree } from './tree.js';
+
+/**
+ * What a generator does to the repository, in plop's vocabulary: `add` a file,
+ * `append` lines, `modify` a file at an anchor or by a transform. Actions run
+ * against a VirtualTree, so they plan changes and never touch the disk.
+ */
+export type Action =
+  | { type: 'add'; path: string; content: () => string }
+  | { type: 'append'; path: string; content: () => string; unique: boolean }
+  | {
+      type: 'modify';
+      path: string;
+      anchor: Anchor | readonly Anchor[];
+      content: () => string;
+      /** Insert as an entry of an object literal, adding a comma to the one before if needed. */
+      asEntry?: boolean;
+    }
+  | { type: 'transform'; path: string; description: string; transform: (source: string) => string };
+
+function existing(tree: VirtualTree, path: string): string {
+  const source = tree.read(path);
+  if (source === null) throw new HostError(`${path}: not found; the generator edits this file`, path);
+  return source;
+}
+
+export function runAction(tree: VirtualTree, action: Action): void {
+  switch (action.type) {
+    case 'add': {
+      if (tree.exists(action.path)) throw new AnchorError(`${action.path}: already exists; refusing to overwrite it`, action.path);
+      tree.write(action.path, action.content());
+      return;
+    }
+    case 'append': {
+      const source = existing(tree, action.path);
+      const text = action.content();
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      if (action.unique && lines.every((line) => hasLine(source, line))) return;
+      tree.write(action.path, appendLines(source, text));
+      return;
+    }
+    case 'modify': {
+      const source = existing(tree, action.path);
+      const offset = locateAnchor(action.path, source, action.anchor);
+      const text = action.content();
+      tree.write(action.path, action.asEntry ? insertEntryAt(source, offset, text) : insertAt(source, offset, text));
+      return;
+    }
+    case 'transform': {
+      tree.write(action.path, action.transform(existing(tree, action.path)));
+      return;
+    }
+  }
+}
+
+export function runActions(tree: VirtualTree, actions: readonly Action[]): void {
+  for (const action of actions) runAction(tree, action);
+}

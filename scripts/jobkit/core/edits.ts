@@ -1,0 +1,113 @@
+import { AnchorError } from './errors.js';
+
+/**
+ * A place in a file, found by a regular expression that must match exactly once:
+ * no match means the file is not shaped as expected, several mean the place is
+ * ambiguous, and either way the kit stops rather than guess.
+ */
+export interface Anchor {
+  /** What the pattern looks for, in words, e.g. "the QUEUE_NAMES object's closing `} as const;`". */
+  description: string;
+  /** Without the `g` flag. */
+  pattern: RegExp;
+  /** Insert before the match or after it. */
+  position: 'before' | 'after';
+}
+
+function lineOf(source: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i += 1) if (source.charCodeAt(i) === 10) line += 1;
+  return line;
+}
+
+function matchesOf(source: string, pattern: RegExp): RegExpExecArray[] {
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  return [...source.matchAll(global)];
+}
+
+/**
+ * The offset where text goes for the first of `anchors` that matches at all. That
+ * one must match exactly once.
+ */
+export function locateAnchor(file: string, source: string, anchors: Anchor | readonly Anchor[]): number {
+  const candidates = Array.isArray(anchors) ? anchors : [anchors as Anchor];
+  for (const anchor of candidates) {
+    const matches = matchesOf(source, anchor.pattern);
+    if (matches.length === 0) continue;
+    if (matches.length > 1) {
+      const lines = matches.map((match) => lineOf(source, match.index)).join(', ');
+      throw new AnchorError(
+        `${file}: ${anchor.description} matches ${matches.length} places (lines ${lines}); the kit needs exactly one (pattern /${anchor.pattern.source}/)`,
+        file,
+      );
+    }
+    const [match] = matches as [RegExpExecArray];
+    return anchor.position === 'before' ? match.index : match.index + match[0].length;
+  }
+  const wanted = candidates.map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`).join(' or ');
+  throw new AnchorError(`${file}: found no ${wanted}`, file);
+}
+
+/** `text` spliced in at `offset`; no `String.replace`, so `$&` or `$1` in text stay as written. */
+export function insertAt(source: string, offset: number, text: string): string {
+  return source.slice(0, offset) + text + source.slice(offset);
+}
+
+/** Whether `line` is already in `source`, compared literally (ignoring surrounding spaces). */
+export function hasLine(source: string, line: string): boolean {
+  const wanted = line.trim();
+  return source.split('\n').some((existing) => existing.trim() === wanted);
+}
+
+/** `source` with `text` appended on lines of its own. */
+export function appendLines(source: string, text: string): string {
+  const body = source.length === 0 || source.endsWith('\n') ? source : `${source}\n`;
+  return body + (text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * Text inserted as a new entry before `offset` in an object or list: when the entry
+ * before it has no trailing comma (prettier's `trailingComma: "none"`), one is added.
+ */
+export function insertEntryAt(source: string, offset: number, entry: string): string {
+  let end = offset;
+  for (;;) {
+    while (end > 0 && /\s/.test(source.charAt(end - 1))) end -= 1;
+    const lineStart = source.lastIndexOf('\n', end - 1) + 1;
+    const comment = trailingLineComment(source.slice(lineStart, end));
+    if (comment === undefined) break;
+    end = lineStart + comment;
+  }
+  const previous = source.charAt(end - 1);
+  const needsComma = end > 0 && previous !== ',' && previous !== '{' && previous !== '[';
+  const withComma = needsComma ? insertAt(source, end, ',') : source;
+  const at = offset + (needsComma ? 1 : 0);
+  // On a line of its own: prettier keeps an object expanded only if its first
+  // entry starts on a new line, and `{}` has none yet.
+  const startsLine = withComma.charAt(at - 1) === '\n' || /^\n/.test(entry);
+  const endsLine = entry.endsWith('\n');
+  return insertAt(withComma, at, `${startsLine ? '' : '\n'}${entry}${endsLine ? '' : '\n'}`);
+}
+
+/** Where a `//` comment starts in `line`, ignoring `//` inside quotes; undefined if none. */
+function trailingLineComment(line: string): number | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i += 1) {
+    const char = line.charAt(i);
+    if (quote) {
+      if (char === '\\') i += 1;
+      else if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'" || char === '`') quote = char;
+    else if (char === '/' && line.charAt(i + 1) === '/') return i;
+  }
+  return undefined;
+}
+
+/** Removes the first line equal to `line` (ignoring surrounding spaces); undefined if absent. */
+export function removeLine(source: string, line: string): string | undefined {
+  const lines = source.split('\n');
+  const index = lines.findIndex((existing) => existing.trim() === line.trim());
+  if (index === -1) return undefined;
+  lines.splice(index, 1);
+  return lines.join('\n');
+}

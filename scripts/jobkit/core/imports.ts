@@ -1,0 +1,116 @@
+import { AnchorError } from './errors.js';
+import { insertAt } from './edits.js';
+
+/** A named import: `name`, or `type name` when only its type is used. */
+export interface ImportName {
+  name: string;
+  typeOnly: boolean;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `import { a, type B } from 'module';` (or `import type { … }`), on one line or several. */
+function namedImportsFrom(module: string): RegExp {
+  return new RegExp(
+    String.raw`^import\s+(type\s+)?\{([^}]*)\}\s*from\s*(['"])${escapeRegExp(module)}\3[ \t]*;?`,
+    'gm',
+  );
+}
+
+/** Any import declaration, ending on the line that closes its module string. */
+const IMPORT_DECLARATION = /^import\b[\s\S]*?['"][ \t]*;?[ \t]*$/gm;
+
+interface Specifier {
+  text: string;
+  /** The name it binds in this file. */
+  local: string;
+}
+
+function parseSpecifiers(list: string, statementIsTypeOnly: boolean): Specifier[] {
+  return list
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part) => {
+      const text = statementIsTypeOnly && !part.startsWith('type ') ? `type ${part}` : part;
+      const local = text.replace(/^type\s+/, '').split(/\s+as\s+/).pop() ?? text;
+      return { text, local: local.trim() };
+    });
+}
+
+function printImport(specifiers: Specifier[], quote: string, module: string): string {
+  const allTypes = specifiers.every((specifier) => specifier.text.startsWith('type '));
+  const list = specifiers
+    .map((specifier) => (allTypes ? specifier.text.replace(/^type\s+/, '') : specifier.text))
+    .join(', ');
+  return `import ${allTypes ? 'type ' : ''}{ ${list} } from ${quote}${module}${quote};`;
+}
+
+function toSpecifier({ name, typeOnly }: ImportName): Specifier {
+  return { text: typeOnly ? `type ${name}` : name, local: name };
+}
+
+/** The offset just after the file's last import declaration, or 0 when it has none. */
+export function afterLastImport(source: string): number {
+  let end = 0;
+  for (const match of source.matchAll(IMPORT_DECLARATION)) end = match.index + match[0].length;
+  return end;
+}
+
+/** `source` with `line` on its own line after the last import declaration. */
+export function insertImportLine(source: string, line: string): string {
+  const offset = afterLastImport(source);
+  return offset === 0 ? `${line}\n${source}` : insertAt(source, offset, `\n${line}`);
+}
+
+/**
+ * Adds `names` to the file's named import from `module`, or adds that import after
+ * the last one. Names already imported are left alone. Two value imports from the
+ * same module make the target ambiguous, which is an error.
+ */
+export function addNamedImports(file: string, source: string, module: string, names: readonly ImportName[]): string {
+  const matches = [...source.matchAll(namedImportsFrom(module))];
+  const valueImports = matches.filter((match) => !match[1]);
+  const target = valueImports.length === 1 ? valueImports[0] : valueImports.length === 0 ? matches[0] : undefined;
+  if (matches.length > 0 && !target) {
+    const lines = valueImports.map((match) => source.slice(0, match.index).split('\n').length).join(', ');
+    throw new AnchorError(
+      `${file}: ${valueImports.length} imports from '${module}' (lines ${lines}); merge them into one so the kit knows where to add names`,
+      file,
+    );
+  }
+  if (!target) {
+    return insertImportLine(source, printImport(names.map(toSpecifier), "'", module));
+  }
+  const specifiers = parseSpecifiers(target[2] ?? '', Boolean(target[1]));
+  const missing = names.filter((name) => !specifiers.some((specifier) => specifier.local === name.name));
+  if (missing.length === 0) return source;
+  const merged = printImport([...specifiers, ...missing.map(toSpecifier)], target[3] ?? "'", module);
+  return source.slice(0, target.index) + merged + source.slice(target.index + target[0].length);
+}
+
+/**
+ * Removes `names` from the file's imports from `module`, and an import left empty.
+ * Returns undefined when a name is not imported from there (the file has changed).
+ */
+export function removeNamedImports(source: string, module: string, names: readonly string[]): string | undefined {
+  let result = source;
+  const remaining = new Set(names);
+  for (const match of [...source.matchAll(namedImportsFrom(module))].reverse()) {
+    const specifiers = parseSpecifiers(match[2] ?? '', Boolean(match[1]));
+    const kept = specifiers.filter((specifier) => !remaining.has(specifier.local));
+    if (kept.length === specifiers.length) continue;
+    for (const specifier of specifiers) remaining.delete(specifier.local);
+    const start = match.index;
+    const end = start + match[0].length;
+    if (kept.length > 0) {
+      result = result.slice(0, start) + printImport(kept, match[3] ?? "'", module) + result.slice(end);
+    } else {
+      const lineEnd = result.charAt(end) === '\n' ? end + 1 : end;
+      result = result.slice(0, start) + result.slice(lineEnd);
+    }
+  }
+  return remaining.size === 0 ? result : undefined;
+}

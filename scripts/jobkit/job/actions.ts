@@ -1,0 +1,82 @@
+import type { Action } from '../core/actions.js';
+import { addNamedImports, insertImportLine } from '../core/imports.js';
+import type { TemplateEngine } from '../core/templates.js';
+import type { HostLayout } from '../host/layout.js';
+import { QUEUE_NAMES_END, QUEUE_SERVICE_METHODS_END, registrationAnchors } from './anchors.js';
+import type { ResolvedJob } from './resolve-job.js';
+import { jobTemplateData } from './template-data.js';
+
+/** Templates mirror the paths they produce; snippets add `.<part>` to the file they go into. */
+export const TEMPLATES = {
+  contract: 'job/packages/shared/src/jobs/__name__.job.ts.hbs',
+  queueEntry: 'job/packages/shared/src/queues.ts.entry.hbs',
+  sharedExport: 'job/packages/shared/src/index.ts.export.hbs',
+  handler: 'job/apps/worker/src/handlers/__name__.handler.ts.hbs',
+  handlerTest: 'job/apps/worker/src/handlers/__tests__/__name__.handler.spec.ts.hbs',
+  workerImport: 'job/apps/worker/src/worker.ts.import.hbs',
+  registration: 'job/apps/worker/src/worker.ts.registration.hbs',
+  enqueueMethod: 'job/apps/api/src/queue/queue.service.ts.method.hbs',
+} as const;
+
+/** Every change one job makes, in the order the summary lists them. */
+export function jobActions(job: ResolvedJob, layout: HostLayout, templates: TemplateEngine): Action[] {
+  const data = jobTemplateData(job, layout);
+  const render = (template: string) => () => templates.render(template, data);
+  const { names, files } = job;
+  const shared = `${layout.scope}/shared`;
+
+  return [
+    { type: 'modify', path: layout.queuesFile, anchor: QUEUE_NAMES_END, content: render(TEMPLATES.queueEntry), asEntry: true },
+    { type: 'add', path: files.contract, content: render(TEMPLATES.contract) },
+    { type: 'append', path: layout.sharedIndexFile, content: render(TEMPLATES.sharedExport), unique: true },
+    { type: 'add', path: files.handler, content: render(TEMPLATES.handler) },
+    { type: 'add', path: files.handlerTest, content: render(TEMPLATES.handlerTest) },
+    {
+      type: 'transform',
+      path: layout.workerFile,
+      description: `import ${names.pascal}JobData and QUEUE_NAMES from ${shared}`,
+      transform: (source) =>
+        addNamedImports(layout.workerFile, source, shared, [
+          { name: 'QUEUE_NAMES', typeOnly: false },
+          { name: `${names.pascal}JobData`, typeOnly: true },
+        ]),
+    },
+    {
+      type: 'transform',
+      path: layout.workerFile,
+      description: `import ${names.handler}`,
+      transform: (source) => insertImportLine(source, render(TEMPLATES.workerImport)().trim()),
+    },
+    {
+      type: 'modify',
+      path: layout.workerFile,
+      anchor: registrationAnchors('createWorker'),
+      content: render(TEMPLATES.registration),
+    },
+    {
+      type: 'transform',
+      path: layout.queueServiceFile,
+      description: `import the ${names.constant} contract`,
+      transform: (source) =>
+        addNamedImports(
+          layout.queueServiceFile,
+          addNamedImports(layout.queueServiceFile, source, 'bullmq', [
+            { name: 'Job', typeOnly: true },
+            { name: 'JobsOptions', typeOnly: true },
+          ]),
+          shared,
+          [
+            { name: `${names.constant}_JOB`, typeOnly: false },
+            { name: `parse${names.pascal}JobData`, typeOnly: false },
+            { name: `${names.pascal}JobData`, typeOnly: true },
+          ],
+        ),
+    },
+    {
+      type: 'modify',
+      path: layout.queueServiceFile,
+      anchor: QUEUE_SERVICE_METHODS_END,
+      content: render(TEMPLATES.enqueueMethod),
+    },
+  ];
+}

@@ -1,0 +1,60 @@
+import type { Anchor } from '../core/edits.js';
+
+/**
+ * The places in existing files where a job's pieces go. Each pattern must match
+ * exactly once; `locateAnchor` reports the file and the description otherwise.
+ */
+
+/** A `/* … *\/` comment that ends at its first `*\/`, so it cannot span code. */
+const BLOCK_COMMENT = String.raw`\/\*(?:[^*]|\*(?!\/))*\*\/`;
+
+export const QUEUE_NAMES_END: Anchor = {
+  description: 'the closing brace of `export const QUEUE_NAMES = { … } as const`',
+  pattern: /(?<=export\s+const\s+QUEUE_NAMES\s*=\s*\{[^}]*)\}\s*as\s+const/,
+  position: 'before',
+};
+
+/**
+ * A registration such as `createWorker<XJobData>(QUEUE_NAMES.X, handleX);`, possibly
+ * wrapped over lines. Without `job`, any job's registration.
+ */
+export function registrationPattern(
+  helper: string,
+  job?: { dataType: string; constant: string; handler: string },
+): string {
+  const [dataType, constant, handler] = job ? [job.dataType, job.constant, job.handler] : ['[^>]+', '\\w+', '\\w+'];
+  return String.raw`^[ \t]*${helper}\s*<${dataType}>\(\s*QUEUE_NAMES\.${constant}\s*,\s*${handler}\s*,?\s*\);[ \t]*\n`;
+}
+
+/** After the last registration; when there is none, after `const { createWorker } = pool;`. */
+export function registrationAnchors(helper: string): Anchor[] {
+  return [
+    {
+      description: `the last worker registration (\`${helper}<…>(QUEUE_NAMES.…, handle…);\`)`,
+      pattern: new RegExp(`${registrationPattern(helper)}(?![\\s\\S]*^[ \\t]*${helper}\\s*<)`, 'm'),
+      position: 'after',
+    },
+    {
+      description: `the line \`const { ${helper} } = pool;\` that precedes the registrations`,
+      pattern: new RegExp(String.raw`^[ \t]*const\s*\{\s*${helper}\s*\}\s*=\s*\w+;[ \t]*\n`, 'm'),
+      position: 'after',
+    },
+  ];
+}
+
+/** Before `onModuleDestroy` and the comments above it; else before the last closing brace. */
+export const QUEUE_SERVICE_METHODS_END: Anchor[] = [
+  {
+    description: "QueueService's `onModuleDestroy()` method",
+    pattern: new RegExp(
+      String.raw`^(?:[ \t]*\/\/[^\n]*\n|[ \t]*${BLOCK_COMMENT}[ \t]*\n)*[ \t]*(?:public\s+)?(?:async\s+)?onModuleDestroy\s*\(`,
+      'm',
+    ),
+    position: 'before',
+  },
+  {
+    description: 'the closing brace of the QueueService class at the end of the file',
+    pattern: /^\}[ \t]*\n?(?![\s\S])/m,
+    position: 'before',
+  },
+];

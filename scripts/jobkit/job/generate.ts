@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { applyChanges } from '../core/apply.js';
+import type { CommitFs } from '../core/commit.js';
+import { acquireLock } from '../core/lock.js';
+import { emptyReport, recordError, type RunReport } from '../core/report.js';
+import { createTemplateEngine } from '../core/templates.js';
+import { diskSource, VirtualTree } from '../core/tree.js';
+import { loadLayout } from '../host/config.js';
+import { planJobs } from './plan-job.js';
+import type { ResolvedJob } from './resolve-job.js';
+import { validateAnswers } from './validate-answers.js';
+
+export interface GenerateOptions {
+  /** The repository to write into. */
+  root: string;
+  /** Where the kit lives: its `plop-templates/` folder is read from here. */
+  kitRoot: string;
+  /** Parsed answers: one job's object, or an array of them. */
+  answers: unknown;
+  dryRun?: boolean;
+  /** Type-check and run the generated tests after writing (default true). */
+  verify?: boolean;
+  /** Keep the written files when verification fails, instead of rolling back. */
+  keep?: boolean;
+  /** File operations of the commit; tests inject failures here. */
+  fs?: CommitFs;
+}
+
+function nextSteps(job: ResolvedJob): string[] {
+  const steps = [
+    'perform',
+    ...(job.answers.sideEffects.database ? ['updateDatabase'] : []),
+    ...job.steps.map((step) => step.name),
+    ...(job.emailField ? ['composeEmail'] : []),
+    ...job.followUps.map((followUp) => followUp.mapFunction),
+  ];
+  return [
+    `${job.names.constant}: write the business logic in ${job.files.handler}, in default${job.names.pascal}Dependencies: ${steps.join(', ')}`,
+    `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
+  ];
+}
+
+/**
+ * Runs the job generator end to end: validate the answers, plan every change in
+ * memory, parse and format it, write it atomically, then verify it (rolling back
+ * on failure). Never throws: the report carries the outcome and the exit code.
+ */
+export async function generateJobs(options: GenerateOptions): Promise<RunReport> {
+  const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
+  const report = emptyReport('generate', dryRun);
+  let release: (() => void) | undefined;
+  try {
+    const answers = validateAnswers(options.answers);
+    if (!dryRun) release = acquireLock(root);
+    const layout = loadLayout(root);
+    const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
+    const plan = planJobs(answers, new VirtualTree(diskSource(root)), layout, templates);
+    report.jobs = plan.jobs.map((job) => ({ name: job.answers.name, constant: job.names.constant, queue: job.names.kebab }));
+    await applyChanges(plan.changes, { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) }, report);
+    report.nextSteps = plan.jobs.flatMap(nextSteps);
+    report.ok = true;
+    report.exitCode = 0;
+  } catch (error) {
+    recordError(report, error);
+  } finally {
+    release?.();
+  }
+  return report;
+}

@@ -1,0 +1,196 @@
+import { camelCase } from 'change-case';
+import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
+import type { VirtualTree } from '../core/tree.js';
+import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
+import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
+import type { FieldAnswer, JobAnswers } from './answers.schema.js';
+import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
+import { jobNames, type JobNames } from './names.js';
+
+/** A job queued on another queue when this one succeeds. */
+export interface FollowUp {
+  key: string;
+  names: JobNames;
+  /** The dependency that builds its data, e.g. `toNotificationEmail`. */
+  mapFunction: string;
+  /** Target field ← source field, for every field the kit could map. */
+  mapping: { target: string; source: string }[];
+  /** Optional target fields that this job's data has no match for. */
+  unmapped: string[];
+}
+
+/** An "other" side effect: a named, typed step the developer fills in. */
+export interface Step {
+  name: string;
+  description: string;
+}
+
+/** Answers checked against the repository, with everything derived from them. */
+export interface ResolvedJob {
+  answers: JobAnswers;
+  names: JobNames;
+  files: JobFiles;
+  /** The field the email goes to. */
+  emailField?: string;
+  /** The field holding the webhook's URL. */
+  webhookField?: string;
+  followUps: FollowUp[];
+  steps: Step[];
+}
+
+/** Dependency names every handler has; a step named like one gets a suffix. */
+const FIXED_DEPENDENCIES = [
+  'logger',
+  'now',
+  'perform',
+  'withServiceContext',
+  'updateDatabase',
+  'composeEmail',
+  'sendEmail',
+  'postWebhook',
+  'enqueue',
+];
+
+function stepName(description: string, taken: Set<string>, index: number): string {
+  const words = description.replace(/[^A-Za-z0-9]+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
+  let base = camelCase(words, { mergeAmbiguousCharacters: true }) || `otherSideEffect${index + 1}`;
+  if (/^\d/.test(base)) base = `step${base}`;
+  let name = base;
+  for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}${suffix}`;
+  taken.add(name);
+  return name;
+}
+
+function recipientField(
+  fields: FieldAnswer[],
+  kind: FieldKind,
+  effect: 'email' | 'webhook',
+  problems: Problem[],
+  prefix: string,
+): string | undefined {
+  const ofKind = fields.filter((field) => field.type.kind === kind);
+  const required = ofKind.find((field) => field.required);
+  if (required) return required.name;
+  const spelling = spellFieldType({ kind });
+  const role = effect === 'email' ? 'the address to email' : 'the URL to post to';
+  problems.push({
+    path: `${prefix}sideEffects.${effect}`,
+    message: ofKind[0]
+      ? `the ${spelling} field "${ofKind[0].name}" is optional, but it holds ${role}; make it required`
+      : `needs a required field of type "${spelling}" holding ${role}; add one to fields`,
+  });
+  return undefined;
+}
+
+function resolveFollowUp(
+  key: string,
+  index: number,
+  answers: JobAnswers,
+  names: JobNames,
+  queues: QueueEntry[],
+  tree: VirtualTree,
+  layout: HostLayout,
+  problems: Problem[],
+  prefix: string,
+): FollowUp | undefined {
+  const path = `${prefix}sideEffects.triggers[${index}]`;
+  if (key === names.constant) {
+    problems.push({ path, message: `${key} is this job itself; a job cannot queue itself on success` });
+    return undefined;
+  }
+  if (!queues.some((queue) => queue.key === key)) {
+    const known = queues.map((queue) => queue.key).join(', ') || 'none yet';
+    problems.push({ path, message: `${key} is not in QUEUE_NAMES (${layout.queuesFile}); use one of: ${known}` });
+    return undefined;
+  }
+  const target = jobNames(key);
+  const contract = jobFiles(layout, target).contract;
+  const targetFields = readContractFields(tree, contract, key);
+  if (!targetFields) {
+    problems.push({
+      path,
+      message: `no contract ${key}_JOB with a \`data\` spec in ${contract}; the kit builds the follow-up's data from it`,
+    });
+    return undefined;
+  }
+  const mapping: FollowUp['mapping'] = [];
+  const unmapped: string[] = [];
+  for (const field of targetFields) {
+    const source = answers.fields.find(
+      (candidate) =>
+        candidate.name === field.name &&
+        fitsInto(candidate.type, field.type) &&
+        (candidate.required || !field.required),
+    );
+    if (source) mapping.push({ target: field.name, source: source.name });
+    else if (field.required) {
+      problems.push({
+        path,
+        message: `${key} needs the field "${field.name}" (${spellFieldType(field.type)}, required) and this job's data has no such field to pass on; add it to fields`,
+      });
+    } else unmapped.push(field.name);
+  }
+  return { key, names: target, mapFunction: `to${target.pascal}`, mapping, unmapped };
+}
+
+/**
+ * Checks answers against the repository (duplicates, triggers, recipients) and
+ * derives what the templates need. Throws `AnswersRejectedError` listing every
+ * problem; `prefix` locates the job in a batch file (`[2].`).
+ */
+export function resolveJob(answers: JobAnswers, tree: VirtualTree, layout: HostLayout, prefix = ''): ResolvedJob {
+  const problems: Problem[] = [];
+  const names = jobNames(answers.name);
+  const files = jobFiles(layout, names);
+  const queues = readQueueEntries(tree, layout);
+
+  const sameKey = queues.find((queue) => queue.key === names.constant);
+  const sameName = queues.find((queue) => queue.name === names.kebab);
+  const clash = sameKey ?? sameName;
+  if (clash) {
+    problems.push({
+      path: `${prefix}name`,
+      message: `"${answers.name}" becomes ${names.constant} ('${names.kebab}'), and QUEUE_NAMES already has ${clash.key}: '${clash.name}' (${layout.queuesFile}:${clash.line}); choose another name`,
+    });
+  }
+  for (const file of Object.values(files)) {
+    if (tree.exists(file)) {
+      problems.push({ path: `${prefix}name`, message: `"${answers.name}" would create ${file}, which already exists; choose another name` });
+    }
+  }
+  const queueService = tree.read(layout.queueServiceFile);
+  if (queueService === null) {
+    throw new HostError(`${layout.queueServiceFile}: not found; the kit adds the job's enqueue method there`, layout.queueServiceFile);
+  }
+  if (new RegExp(`\\b${names.enqueueMethod}\\s*\\(`).test(queueService)) {
+    problems.push({
+      path: `${prefix}name`,
+      message: `"${answers.name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has; choose another name`,
+    });
+  }
+
+  const { sideEffects } = answers;
+  const emailField = sideEffects.email ? recipientField(answers.fields, 'email', 'email', problems, prefix) : undefined;
+  const webhookField = sideEffects.webhook ? recipientField(answers.fields, 'url', 'webhook', problems, prefix) : undefined;
+  const followUps = sideEffects.triggers.flatMap((key, index) => {
+    const followUp = resolveFollowUp(key, index, answers, names, queues, tree, layout, problems, prefix);
+    return followUp ? [followUp] : [];
+  });
+
+  const taken = new Set([...FIXED_DEPENDENCIES, ...followUps.map((followUp) => followUp.mapFunction)]);
+  const steps = sideEffects.other.map((description, index) => ({
+    name: stepName(description, taken, index),
+    description,
+  }));
+
+  if (problems.length > 0) throw new AnswersRejectedError(problems);
+  return {
+    answers,
+    names,
+    files,
+    ...(emailField ? { emailField } : {}),
+    ...(webhookField ? { webhookField } : {}),
+    followUps,
+    steps,
+  };
+}

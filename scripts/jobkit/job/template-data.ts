@@ -1,0 +1,104 @@
+import { moduleSpecifier, type HostLayout } from '../host/layout.js';
+import { formatHintOf, invalidValueOf, sampleValueOf, specLiteralOf, tsTypeOf } from './field-types.js';
+import type { ResolvedJob } from './resolve-job.js';
+
+/** `1000` → `1s`, `1500` → `1.5s`, `120000` → `2min`, `250` → `250ms`. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}min`;
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(3))}s`;
+  return `${ms}ms`;
+}
+
+/** The waits BullMQ leaves between tries, in order: d, 2d, 4d… or d, d, d… */
+export function retryDelays(retries: number, type: 'exponential' | 'fixed', delayMs: number): number[] {
+  return Array.from({ length: retries }, (_, i) => (type === 'exponential' ? delayMs * 2 ** i : delayMs));
+}
+
+/** `1s, 2s, 4s`, shortened to the first three and the last past six retries. */
+export function delaySchedule(retries: number, type: 'exponential' | 'fixed', delayMs: number): string {
+  const delays = retryDelays(retries, type, delayMs).map(formatDuration);
+  return delays.length > 6 ? [...delays.slice(0, 3), '…', delays[delays.length - 1]].join(', ') : delays.join(', ');
+}
+
+/** `3 retries after the first try, waiting 1s, 2s, 4s (exponential backoff)` */
+export function retryDescription(retries: number, type: 'exponential' | 'fixed', delayMs: number): string {
+  if (retries === 0) return 'no retries: the first failure is final';
+  const plural = retries === 1 ? 'retry' : 'retries';
+  return `${retries} ${plural} after the first try, waiting ${delaySchedule(retries, type, delayMs)} (${type} backoff)`;
+}
+
+/** `300000` → `300_000`, as a human writes a long number literal. */
+function numberLiteral(value: number): string {
+  return value >= 10_000 ? value.toLocaleString('en-US').replace(/,/g, '_') : String(value);
+}
+
+/** Everything the job templates read. Names are flat at the top level so templates stay short. */
+export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
+  const { answers, names, files } = job;
+  const { retries, backoff, timeoutSeconds, priority, sideEffects } = answers;
+  const fields = answers.fields.map((field, index) => {
+    const hint = formatHintOf(field.type);
+    const comment = [field.description, hint && (field.description ? `(${hint})` : hint)].filter(Boolean).join(' ');
+    return {
+      name: field.name,
+      tsType: tsTypeOf(field.type),
+      optionalMark: field.required ? '' : '?',
+      spec: specLiteralOf(field.type, field.required),
+      comment,
+      sample: sampleValueOf(field.type, index),
+      invalid: invalidValueOf(field.type),
+    };
+  });
+  const failingSteps = [
+    'perform',
+    ...(sideEffects.database ? ['updateDatabase'] : []),
+    ...job.steps.map((step) => step.name),
+    ...(job.emailField ? ['sendEmail'] : []),
+    ...(job.webhookField ? ['postWebhook'] : []),
+    ...(job.followUps.length > 0 ? ['enqueue'] : []),
+  ];
+  return {
+    ...names,
+    scope: layout.scope,
+    purpose: answers.purpose,
+    trigger: answers.trigger,
+    fields,
+    hasFields: fields.length > 0,
+    invalidField: fields[0] ?? false,
+    retries,
+    attempts: retries + 1,
+    willRetry: retries > 0,
+    backoffType: backoff.type,
+    delayMs: backoff.delayMs,
+    retryText: retryDescription(retries, backoff.type, backoff.delayMs),
+    timeoutSeconds,
+    timeoutMs: numberLiteral(timeoutSeconds * 1000),
+    priority,
+    database: sideEffects.database,
+    email: job.emailField ? { field: job.emailField } : false,
+    webhook: job.webhookField ? { field: job.webhookField } : false,
+    followUps: job.followUps.map((followUp) => ({
+      ...followUp.names,
+      mapFunction: followUp.mapFunction,
+      mapping: followUp.mapping,
+      unmapped: followUp.unmapped.join(', '),
+    })),
+    hasFollowUps: job.followUps.length > 0,
+    steps: job.steps,
+    /** Whether the handler needs the key that makes side effects idempotent. */
+    usesJobKey: Boolean(job.emailField || job.webhookField || job.followUps.length > 0),
+    failingSteps,
+    /** The test reuses the real composeEmail and follow-up mappings, which are pure. */
+    testUsesDefaults: Boolean(job.emailField || job.followUps.length > 0),
+    vitest: layout.testRunner === 'vitest',
+    mockFn: layout.testRunner === 'vitest' ? 'vi.fn' : 'jest.fn',
+    modules: {
+      handlerFromTest: moduleSpecifier(files.handlerTest, files.handler),
+      contractFromIndex: moduleSpecifier(layout.sharedIndexFile, files.contract),
+      handlerFromWorker: moduleSpecifier(layout.workerFile, files.handler),
+    },
+  };
+}
+
+export type JobTemplateData = ReturnType<typeof jobTemplateData>;
