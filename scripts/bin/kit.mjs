@@ -5,7 +5,15 @@
 // stale, and two runs building at once never see each other's half-built output.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,7 +34,11 @@ function sourceFiles(dir) {
 /** A name for the current sources: their paths, sizes and modification times. */
 function sourceVersion() {
   const hash = createHash('sha1');
-  for (const file of [tsconfig, join(kitRoot, 'tsconfig.base.json'), ...sourceFiles(sourceDir)].sort()) {
+  for (const file of [
+    tsconfig,
+    join(kitRoot, 'tsconfig.base.json'),
+    ...sourceFiles(sourceDir),
+  ].sort()) {
     const { size, mtimeMs } = statSync(file);
     hash.update(`${file}\0${size}\0${mtimeMs}\n`);
   }
@@ -36,11 +48,19 @@ function sourceVersion() {
 function build(outDir) {
   const staging = `${outDir}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
-  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', staging], { encoding: 'utf8' });
+  const tsc = join(
+    dirname(createRequire(import.meta.url).resolve('typescript/package.json')),
+    'bin',
+    'tsc',
+  );
+  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', staging], {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    process.stderr.write(`The job kit does not compile (${tsconfig}):\n${result.stdout}${result.stderr}`);
+    process.stderr.write(
+      `The job kit does not compile (${tsconfig}):\n${result.stdout}${result.stderr}`,
+    );
     process.exit(1);
   }
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');

@@ -18,6 +18,7 @@ const logger = createLogger('Worker');
 export function startWorkers(options: WorkerPoolOptions = {}): WorkerPool {
   const pool = createWorkerPool(options);
   const { createWorker } = pool;
+
   createWorker<WelcomeEmailJobData>(QUEUE_NAMES.WELCOME_EMAIL, handleWelcomeEmail);
   createWorker<NotificationEmailJobData>(QUEUE_NAMES.NOTIFICATION_EMAIL, handleNotificationEmail);
   createWorker<WebhookDeliveryJobData>(QUEUE_NAMES.WEBHOOK_DELIVERY, handleWebhookDelivery);

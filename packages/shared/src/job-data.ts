@@ -125,7 +125,11 @@ function checkField(field: string, spec: FieldSpec, value: unknown): void {
   if (spec.type === 'enum') {
     if (typeof value === 'string' && spec.values.includes(value)) return;
     const expected = `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    throw new JobDataError(field, expected, typeof value === 'string' ? 'another string' : describeValue(value));
+    throw new JobDataError(
+      field,
+      expected,
+      typeof value === 'string' ? 'another string' : describeValue(value),
+    );
   }
   const check = KIND_CHECKS[spec.type];
   if (check.accepts(value)) return;
@@ -144,7 +148,10 @@ function describeMismatch(value: unknown, kind: FieldKind): string {
  * Checks `input` against `spec` and returns a copy holding only the declared fields.
  * Throws `JobDataError`, naming the first wrong field, when the data does not fit.
  */
-export function parseJobData<const S extends JobDataSpec>(input: unknown, spec: S): InferJobData<S> {
+export function parseJobData<const S extends JobDataSpec>(
+  input: unknown,
+  spec: S,
+): InferJobData<S> {
   if (!isRecord(input)) {
     throw new JobDataError('data', 'an object', describeValue(input));
   }
@@ -152,7 +159,8 @@ export function parseJobData<const S extends JobDataSpec>(input: unknown, spec: 
   for (const [field, fieldSpec] of Object.entries(spec)) {
     const value = Object.hasOwn(input, field) ? input[field] : undefined;
     if (value === undefined) {
-      if (fieldSpec.required) throw new JobDataError(field, 'a value', 'nothing (the field is required)');
+      if (fieldSpec.required)
+        throw new JobDataError(field, 'a value', 'nothing (the field is required)');
       continue;
     }
     checkField(field, fieldSpec, value);

@@ -32,12 +32,19 @@ function readAnswers(source: string, cwd: string): unknown {
     text = readFileSync(source === '-' ? 0 : resolve(cwd, source), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new AnswersRejectedError([{ path: '--answers', message: `cannot read ${where} (${code}); pass a JSON file or - for standard input` }]);
+    throw new AnswersRejectedError([
+      {
+        path: '--answers',
+        message: `cannot read ${where} (${code}); pass a JSON file or - for standard input`,
+      },
+    ]);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new AnswersRejectedError([{ path: '--answers', message: `${where} is not valid JSON: ${(error as Error).message}` }]);
+    throw new AnswersRejectedError([
+      { path: '--answers', message: `${where} is not valid JSON: ${(error as Error).message}` },
+    ]);
   }
 }
 
@@ -50,7 +57,12 @@ export interface CliContext {
 
 /** `pnpm gen:job`: returns the exit code. */
 export async function main(argv: string[], context: CliContext): Promise<number> {
-  const { kitRoot, cwd = process.cwd(), stdout = process.stdout, stderr = process.stderr } = context;
+  const {
+    kitRoot,
+    cwd = process.cwd(),
+    stdout = process.stdout,
+    stderr = process.stderr,
+  } = context;
   let json = argv.includes('--json');
   let report: RunReport;
   try {
@@ -75,9 +87,17 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       return 0;
     }
     const root = values.root ? resolve(cwd, values.root) : kitRoot;
-    const common = { root, kitRoot, dryRun: values['dry-run'], verify: !values['no-verify'], keep: values.keep };
+    const common = {
+      root,
+      kitRoot,
+      dryRun: values['dry-run'],
+      verify: !values['no-verify'],
+      keep: values.keep,
+    };
     if (values.remove !== undefined && values.answers !== undefined) {
-      throw new AnswersRejectedError([{ path: '--remove', message: 'give either --answers or --remove, not both' }]);
+      throw new AnswersRejectedError([
+        { path: '--remove', message: 'give either --answers or --remove, not both' },
+      ]);
     }
     if (values.remove !== undefined) {
       const { removeJob } = await import('../job/remove-job.js');
@@ -85,14 +105,30 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     } else if (values.answers !== undefined) {
       report = await generateJobs({ ...common, answers: readAnswers(values.answers, cwd) });
     } else {
-      throw new AnswersRejectedError([{ path: '--answers', message: 'is missing; pass an answers file (or - for standard input), or run pnpm plop job to answer prompts' }]);
+      throw new AnswersRejectedError([
+        {
+          path: '--answers',
+          message:
+            'is missing; pass an answers file (or - for standard input), or run pnpm plop job to answer prompts',
+        },
+      ]);
     }
   } catch (error) {
     report = emptyReport('generate', false);
-    const usage = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof TypeError &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS');
     recordError(
       report,
-      usage ? new AnswersRejectedError([{ path: '', message: `${(error as Error).message.split('.')[0]}; see pnpm gen:job --help` }]) : error,
+      usage
+        ? new AnswersRejectedError([
+            {
+              path: '',
+              message: `${(error as Error).message.split('.')[0]}; see pnpm gen:job --help`,
+            },
+          ])
+        : error,
     );
   }
   if (json) stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -3,13 +3,20 @@ import type { RunReport } from '../core/report.js';
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 /** The human summary of a run, written to stdout (success) or stderr (errors). */
-export function printReport(report: RunReport, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+export function printReport(
+  report: RunReport,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): void {
   const lines: string[] = [];
   if (report.dryRun && report.diff !== undefined) {
     out.write(report.diff);
     lines.push('', 'Dry run: nothing was written.');
   }
-  for (const job of report.jobs) lines.push(`${report.command === 'remove' ? 'Removing' : 'Job'} ${job.constant} (queue '${job.queue}')`);
+  for (const job of report.jobs)
+    lines.push(
+      `${report.command === 'remove' ? 'Removing' : 'Job'} ${job.constant} (queue '${job.queue}')`,
+    );
   const verb = report.dryRun ? 'would be ' : '';
   for (const path of report.files.created) lines.push(`  ${verb}created   ${path}`);
   for (const path of report.files.modified) lines.push(`  ${verb}modified  ${path}`);
@@ -20,17 +27,24 @@ export function printReport(report: RunReport, out: NodeJS.WritableStream, err: 
     lines.push(`  ${ok ? 'ok' : 'FAILED'}  parse + prettier on ${formatted.length} files`);
   }
   for (const check of report.checks.filter((c) => c.check !== 'parse+format')) {
-    lines.push(`  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${seconds(check.durationMs)})`);
+    lines.push(
+      `  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${seconds(check.durationMs)})`,
+    );
   }
   if (report.ok) {
-    if (report.nextSteps.length > 0) lines.push('Next:', ...report.nextSteps.map((step) => `  ${step}`));
+    if (report.nextSteps.length > 0)
+      lines.push('Next:', ...report.nextSteps.map((step) => `  ${step}`));
     out.write(`${lines.join('\n')}\n`);
     return;
   }
   if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
-  for (const error of report.errors) err.write(`error: ${error.path ? `${error.path}: ` : ''}${error.message}\n`);
+  for (const error of report.errors)
+    err.write(`error: ${error.path ? `${error.path}: ` : ''}${error.message}\n`);
   if (report.rolledBack) err.write('Every file was put back as it was.\n');
-  else if (report.exitCode === 2 || report.files.created.length + report.files.modified.length === 0) {
+  else if (
+    report.exitCode === 2 ||
+    report.files.created.length + report.files.modified.length === 0
+  ) {
     err.write('Nothing was written.\n');
   }
 }

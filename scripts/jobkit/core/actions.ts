@@ -1,5 +1,12 @@
 import { AnchorError, HostError } from './errors.js';
-import { appendLines, hasLine, insertAt, insertEntryAt, locateAnchor, type Anchor } from './edits.js';
+import {
+  appendLines,
+  hasLine,
+  insertAt,
+  insertEntryAt,
+  locateAnchor,
+  type Anchor,
+} from './edits.js';
 import type { VirtualTree } from './tree.js';
 
 /**
@@ -22,14 +29,19 @@ export type Action =
 
 function existing(tree: VirtualTree, path: string): string {
   const source = tree.read(path);
-  if (source === null) throw new HostError(`${path}: not found; the generator edits this file`, path);
+  if (source === null)
+    throw new HostError(`${path}: not found; the generator edits this file`, path);
   return source;
 }
 
 export function runAction(tree: VirtualTree, action: Action): void {
   switch (action.type) {
     case 'add': {
-      if (tree.exists(action.path)) throw new AnchorError(`${action.path}: already exists; refusing to overwrite it`, action.path);
+      if (tree.exists(action.path))
+        throw new AnchorError(
+          `${action.path}: already exists; refusing to overwrite it`,
+          action.path,
+        );
       tree.write(action.path, action.content());
       return;
     }
@@ -45,7 +57,10 @@ export function runAction(tree: VirtualTree, action: Action): void {
       const source = existing(tree, action.path);
       const offset = locateAnchor(action.path, source, action.anchor);
       const text = action.content();
-      tree.write(action.path, action.asEntry ? insertEntryAt(source, offset, text) : insertAt(source, offset, text));
+      tree.write(
+        action.path,
+        action.asEntry ? insertEntryAt(source, offset, text) : insertAt(source, offset, text),
+      );
       return;
     }
     case 'transform': {

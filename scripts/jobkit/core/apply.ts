@@ -21,7 +21,11 @@ export interface ApplyOptions {
  * print them as a diff (dry run) or write them all-or-nothing and verify them,
  * putting every file back if verification fails (unless `keep`).
  */
-export async function applyChanges(planned: FileChange[], options: ApplyOptions, report: RunReport): Promise<void> {
+export async function applyChanges(
+  planned: FileChange[],
+  options: ApplyOptions,
+  report: RunReport,
+): Promise<void> {
   const changes = await formatChanges(options.root, planned, report.checks);
   recordFiles(report, changes);
   if (options.dryRun) {
@@ -31,7 +35,12 @@ export async function applyChanges(planned: FileChange[], options: ApplyOptions,
   const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
   if (!options.verify) return;
   try {
-    await verifyChanges(options.root, changes.map((change) => change.path), report.checks, options.testRunner);
+    await verifyChanges(
+      options.root,
+      changes.map((change) => change.path),
+      report.checks,
+      options.testRunner,
+    );
   } catch (error) {
     if (!options.keep) {
       await rollback();

@@ -33,7 +33,10 @@ export function insideRoot(root: string, path: string): string {
   const absolute = resolve(root, path);
   const back = relative(root, absolute);
   if (back === '' || back.startsWith(`..${sep}`) || back === '..' || resolve(back) === back) {
-    throw new KitError(`${path}: outside the repository (${root}); the kit only writes inside it`, path);
+    throw new KitError(
+      `${path}: outside the repository (${root}); the kit only writes inside it`,
+      path,
+    );
   }
   return absolute;
 }
@@ -62,7 +65,10 @@ export async function commitChanges(
   const targets = changes.map((change) => ({ change, path: insideRoot(root, change.path) }));
   for (const { change, path } of targets) {
     if ((await readOrNull(fs, path)) !== change.before) {
-      throw new KitError(`${change.path}: changed on disk while the kit was planning; run again`, change.path);
+      throw new KitError(
+        `${change.path}: changed on disk while the kit was planning; run again`,
+        change.path,
+      );
     }
   }
 
@@ -93,7 +99,8 @@ export async function commitChanges(
     }
     for (const temporary of temporaries) {
       await fs.unlink(temporary).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') failures.push(`${relative(root, temporary)}: ${error.message}`);
+        if (error.code !== 'ENOENT')
+          failures.push(`${relative(root, temporary)}: ${error.message}`);
       });
     }
     for (const dir of createdDirs.reverse()) {
@@ -105,7 +112,9 @@ export async function commitChanges(
     temporaries.length = 0;
     createdDirs.length = 0;
     if (failures.length > 0) {
-      throw new KitError(`could not restore every file; restore these from version control: ${failures.join('; ')}`);
+      throw new KitError(
+        `could not restore every file; restore these from version control: ${failures.join('; ')}`,
+      );
     }
   };
 

@@ -21,7 +21,10 @@ function lineOf(source: string, offset: number): number {
 }
 
 function matchesOf(source: string, pattern: RegExp): RegExpExecArray[] {
-  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  const global = new RegExp(
+    pattern.source,
+    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+  );
   return [...source.matchAll(global)];
 }
 
@@ -29,7 +32,11 @@ function matchesOf(source: string, pattern: RegExp): RegExpExecArray[] {
  * The offset where text goes for the first of `anchors` that matches at all. That
  * one must match exactly once.
  */
-export function locateAnchor(file: string, source: string, anchors: Anchor | readonly Anchor[]): number {
+export function locateAnchor(
+  file: string,
+  source: string,
+  anchors: Anchor | readonly Anchor[],
+): number {
   const candidates = Array.isArray(anchors) ? anchors : [anchors as Anchor];
   for (const anchor of candidates) {
     const matches = matchesOf(source, anchor.pattern);
@@ -44,7 +51,9 @@ export function locateAnchor(file: string, source: string, anchors: Anchor | rea
     const [match] = matches as [RegExpExecArray];
     return anchor.position === 'before' ? match.index : match.index + match[0].length;
   }
-  const wanted = candidates.map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`).join(' or ');
+  const wanted = candidates
+    .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)
+    .join(' or ');
   throw new AnchorError(`${file}: found no ${wanted}`, file);
 }
 

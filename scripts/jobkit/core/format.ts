@@ -18,7 +18,11 @@ export interface CheckResult {
  * typescript plugin), so a file that does not parse fails here, naming the file
  * and the position, before anything is written.
  */
-export async function formatChanges(root: string, changes: FileChange[], checks: CheckResult[]): Promise<FileChange[]> {
+export async function formatChanges(
+  root: string,
+  changes: FileChange[],
+  checks: CheckResult[],
+): Promise<FileChange[]> {
   return Promise.all(
     changes.map(async (change) => {
       if (change.after === null) return change;
@@ -27,10 +31,16 @@ export async function formatChanges(root: string, changes: FileChange[], checks:
       try {
         const options = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
         const after = await prettier.format(change.after, { ...options, filepath });
-        checks.push({ check: 'parse+format', target: change.path, ok: true, durationMs: performance.now() - started });
+        checks.push({
+          check: 'parse+format',
+          target: change.path,
+          ok: true,
+          durationMs: performance.now() - started,
+        });
         return { ...change, after };
       } catch (error) {
-        const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+        const reason =
+          error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
         checks.push({
           check: 'parse+format',
           target: change.path,
@@ -38,7 +48,11 @@ export async function formatChanges(root: string, changes: FileChange[], checks:
           durationMs: performance.now() - started,
           output: reason,
         });
-        throw new CheckFailedError(`${change.path}: generated code does not parse: ${reason}`, 'parse', change.path);
+        throw new CheckFailedError(
+          `${change.path}: generated code does not parse: ${reason}`,
+          'parse',
+          change.path,
+        );
       }
     }),
   );

@@ -35,7 +35,11 @@ function parseSpecifiers(list: string, statementIsTypeOnly: boolean): Specifier[
     .filter((part) => part.length > 0)
     .map((part) => {
       const text = statementIsTypeOnly && !part.startsWith('type ') ? `type ${part}` : part;
-      const local = text.replace(/^type\s+/, '').split(/\s+as\s+/).pop() ?? text;
+      const local =
+        text
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)
+          .pop() ?? text;
       return { text, local: local.trim() };
     });
 }
@@ -70,12 +74,24 @@ export function insertImportLine(source: string, line: string): string {
  * the last one. Names already imported are left alone. Two value imports from the
  * same module make the target ambiguous, which is an error.
  */
-export function addNamedImports(file: string, source: string, module: string, names: readonly ImportName[]): string {
+export function addNamedImports(
+  file: string,
+  source: string,
+  module: string,
+  names: readonly ImportName[],
+): string {
   const matches = [...source.matchAll(namedImportsFrom(module))];
   const valueImports = matches.filter((match) => !match[1]);
-  const target = valueImports.length === 1 ? valueImports[0] : valueImports.length === 0 ? matches[0] : undefined;
+  const target =
+    valueImports.length === 1
+      ? valueImports[0]
+      : valueImports.length === 0
+        ? matches[0]
+        : undefined;
   if (matches.length > 0 && !target) {
-    const lines = valueImports.map((match) => source.slice(0, match.index).split('\n').length).join(', ');
+    const lines = valueImports
+      .map((match) => source.slice(0, match.index).split('\n').length)
+      .join(', ');
     throw new AnchorError(
       `${file}: ${valueImports.length} imports from '${module}' (lines ${lines}); merge them into one so the kit knows where to add names`,
       file,
@@ -85,9 +101,15 @@ export function addNamedImports(file: string, source: string, module: string, na
     return insertImportLine(source, printImport(names.map(toSpecifier), "'", module));
   }
   const specifiers = parseSpecifiers(target[2] ?? '', Boolean(target[1]));
-  const missing = names.filter((name) => !specifiers.some((specifier) => specifier.local === name.name));
+  const missing = names.filter(
+    (name) => !specifiers.some((specifier) => specifier.local === name.name),
+  );
   if (missing.length === 0) return source;
-  const merged = printImport([...specifiers, ...missing.map(toSpecifier)], target[3] ?? "'", module);
+  const merged = printImport(
+    [...specifiers, ...missing.map(toSpecifier)],
+    target[3] ?? "'",
+    module,
+  );
   return source.slice(0, target.index) + merged + source.slice(target.index + target[0].length);
 }
 
@@ -95,7 +117,11 @@ export function addNamedImports(file: string, source: string, module: string, na
  * Removes `names` from the file's imports from `module`, and an import left empty.
  * Returns undefined when a name is not imported from there (the file has changed).
  */
-export function removeNamedImports(source: string, module: string, names: readonly string[]): string | undefined {
+export function removeNamedImports(
+  source: string,
+  module: string,
+  names: readonly string[],
+): string | undefined {
   let result = source;
   const remaining = new Set(names);
   for (const match of [...source.matchAll(namedImportsFrom(module))].reverse()) {
@@ -106,7 +132,8 @@ export function removeNamedImports(source: string, module: string, names: readon
     const start = match.index;
     const end = start + match[0].length;
     if (kept.length > 0) {
-      result = result.slice(0, start) + printImport(kept, match[3] ?? "'", module) + result.slice(end);
+      result =
+        result.slice(0, start) + printImport(kept, match[3] ?? "'", module) + result.slice(end);
     } else {
       const lineEnd = result.charAt(end) === '\n' ? end + 1 : end;
       result = result.slice(0, start) + result.slice(lineEnd);

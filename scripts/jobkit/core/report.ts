@@ -48,10 +48,17 @@ export function recordError(report: RunReport, error: unknown): void {
   report.ok = false;
   report.exitCode = exitCodeOf(error);
   if (error instanceof AnswersRejectedError) {
-    report.errors.push(...error.problems.map((problem: Problem) => ({ path: problem.path, message: problem.message })));
+    report.errors.push(
+      ...error.problems.map((problem: Problem) => ({
+        path: problem.path,
+        message: problem.message,
+      })),
+    );
   } else if (error instanceof KitError) {
     report.errors.push({ ...(error.file ? { file: error.file } : {}), message: error.message });
   } else {
-    report.errors.push({ message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    report.errors.push({
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   }
 }

@@ -32,7 +32,13 @@ export async function verifyChanges(
   const projects = readWorkspace(root);
   const commands: Command[] = affectedProjects(projects, files)
     .filter((project) => project.hasTsconfig)
-    .map((project) => ({ check: 'typecheck', target: project.dir, file: 'tsc', args: ['-p', project.dir, '--noEmit'], cwd: root }));
+    .map((project) => ({
+      check: 'typecheck',
+      target: project.dir,
+      file: 'tsc',
+      args: ['-p', project.dir, '--noEmit'],
+      cwd: root,
+    }));
 
   const testsByProject = new Map<string, string[]>();
   for (const file of files.filter((path) => TEST_FILE.test(path))) {
@@ -46,7 +52,10 @@ export async function verifyChanges(
       check: 'test',
       target: `${dir} (${runner})`,
       file: runner,
-      args: runner === 'vitest' ? ['run', ...relativeTests] : ['--ci', '--runTestsByPath', ...relativeTests],
+      args:
+        runner === 'vitest'
+          ? ['run', ...relativeTests]
+          : ['--ci', '--runTestsByPath', ...relativeTests],
       cwd: `${root}/${dir}`,
     });
   }

@@ -75,7 +75,11 @@ function dataSpecBody(source: string, constant: string): string | undefined {
  * The fields of the job queued on `key`, read from its contract's data spec, so a
  * job that triggers it can build its data. Undefined when there is no contract.
  */
-export function readContractFields(tree: VirtualTree, path: string, key: string): ContractField[] | undefined {
+export function readContractFields(
+  tree: VirtualTree,
+  path: string,
+  key: string,
+): ContractField[] | undefined {
   const source = tree.read(path);
   if (source === null) return undefined;
   const body = dataSpecBody(source, `${key}_JOB`);
@@ -86,7 +90,9 @@ export function readContractFields(tree: VirtualTree, path: string, key: string)
     const required = SPEC_REQUIRED.exec(spec)?.[1] === 'true';
     if (!kind) return [];
     if (kind === 'enum') {
-      const values = [...(SPEC_VALUES.exec(spec)?.[1] ?? '').matchAll(/(['"])([^'"]*)\1/g)].map((v) => v[2] ?? '');
+      const values = [...(SPEC_VALUES.exec(spec)?.[1] ?? '').matchAll(/(['"])([^'"]*)\1/g)].map(
+        (v) => v[2] ?? '',
+      );
       return [{ name: match[1] ?? '', type: { kind: 'enum', values }, required }];
     }
     return isFieldKind(kind) ? [{ name: match[1] ?? '', type: { kind }, required }] : [];

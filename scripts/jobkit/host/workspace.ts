@@ -39,7 +39,12 @@ function readProject(root: string, dir: string): Project | undefined {
   };
   const all = { ...manifest.dependencies, ...manifest.devDependencies };
   const testScript = manifest.scripts?.test ?? '';
-  const testRunner = /\bjest\b/.test(testScript) || 'jest' in all ? 'jest' : /\bvitest\b/.test(testScript) || 'vitest' in all ? 'vitest' : undefined;
+  const testRunner =
+    /\bjest\b/.test(testScript) || 'jest' in all
+      ? 'jest'
+      : /\bvitest\b/.test(testScript) || 'vitest' in all
+        ? 'vitest'
+        : undefined;
   return {
     dir,
     name: manifest.name ?? dir,
@@ -71,7 +76,10 @@ export function projectOf(projects: readonly Project[], file: string): Project |
  * The projects whose type-check a change can affect: those holding a changed file,
  * and every project depending on one of them, directly or not.
  */
-export function affectedProjects(projects: readonly Project[], files: readonly string[]): Project[] {
+export function affectedProjects(
+  projects: readonly Project[],
+  files: readonly string[],
+): Project[] {
   const affected = new Set(files.flatMap((file) => projectOf(projects, file) ?? []));
   let grew = true;
   while (grew) {

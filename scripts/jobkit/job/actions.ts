@@ -19,16 +19,31 @@ export const TEMPLATES = {
 } as const;
 
 /** Every change one job makes, in the order the summary lists them. */
-export function jobActions(job: ResolvedJob, layout: HostLayout, templates: TemplateEngine): Action[] {
+export function jobActions(
+  job: ResolvedJob,
+  layout: HostLayout,
+  templates: TemplateEngine,
+): Action[] {
   const data = jobTemplateData(job, layout);
   const render = (template: string) => () => templates.render(template, data);
   const { names, files } = job;
   const shared = `${layout.scope}/shared`;
 
   return [
-    { type: 'modify', path: layout.queuesFile, anchor: QUEUE_NAMES_END, content: render(TEMPLATES.queueEntry), asEntry: true },
+    {
+      type: 'modify',
+      path: layout.queuesFile,
+      anchor: QUEUE_NAMES_END,
+      content: render(TEMPLATES.queueEntry),
+      asEntry: true,
+    },
     { type: 'add', path: files.contract, content: render(TEMPLATES.contract) },
-    { type: 'append', path: layout.sharedIndexFile, content: render(TEMPLATES.sharedExport), unique: true },
+    {
+      type: 'append',
+      path: layout.sharedIndexFile,
+      content: render(TEMPLATES.sharedExport),
+      unique: true,
+    },
     { type: 'add', path: files.handler, content: render(TEMPLATES.handler) },
     { type: 'add', path: files.handlerTest, content: render(TEMPLATES.handlerTest) },
     {

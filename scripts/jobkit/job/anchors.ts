@@ -22,7 +22,9 @@ export function registrationPattern(
   helper: string,
   job?: { dataType: string; constant: string; handler: string },
 ): string {
-  const [dataType, constant, handler] = job ? [job.dataType, job.constant, job.handler] : ['[^>]+', '\\w+', '\\w+'];
+  const [dataType, constant, handler] = job
+    ? [job.dataType, job.constant, job.handler]
+    : ['[^>]+', '\\w+', '\\w+'];
   return String.raw`^[ \t]*${helper}\s*<${dataType}>\(\s*QUEUE_NAMES\.${constant}\s*,\s*${handler}\s*,?\s*\);[ \t]*\n`;
 }
 

@@ -80,9 +80,12 @@ export const fieldNameSchema = z
   .trim()
   .min(1, { error: 'is empty; name the field, e.g. orgId' })
   .regex(IDENTIFIER, {
-    error: 'must be a TypeScript identifier (letters, digits, _ or $, not starting with a digit), e.g. orgId',
+    error:
+      'must be a TypeScript identifier (letters, digits, _ or $, not starting with a digit), e.g. orgId',
   })
-  .refine((name) => !RESERVED_WORDS.has(name), { error: 'is a reserved word; pick another name, e.g. add a prefix' });
+  .refine((name) => !RESERVED_WORDS.has(name), {
+    error: 'is a reserved word; pick another name, e.g. add a prefix',
+  });
 
 export const fieldTypeSchema = z
   .string({ error: expected('text: a field type such as string (uuid)') })
@@ -102,19 +105,27 @@ export const fieldSchema = z.strictObject({
 
 export const queueKeySchema = z
   .string({ error: expected('text: a QUEUE_NAMES key such as NOTIFICATION_EMAIL') })
-  .regex(/^[A-Z][A-Z0-9_]*$/, { error: 'must be a QUEUE_NAMES key in CONSTANT_CASE, e.g. NOTIFICATION_EMAIL' });
+  .regex(/^[A-Z][A-Z0-9_]*$/, {
+    error: 'must be a QUEUE_NAMES key in CONSTANT_CASE, e.g. NOTIFICATION_EMAIL',
+  });
 
 export const sideEffectsSchema = z.strictObject({
   email: z.boolean({ error: expected('true or false') }).default(false),
   webhook: z.boolean({ error: expected('true or false') }).default(false),
   database: z.boolean({ error: expected('true or false') }).default(false),
   triggers: z
-    .array(queueKeySchema, { error: 'must be a list of QUEUE_NAMES keys, e.g. ["NOTIFICATION_EMAIL"]' })
+    .array(queueKeySchema, {
+      error: 'must be a list of QUEUE_NAMES keys, e.g. ["NOTIFICATION_EMAIL"]',
+    })
     .default([])
     .superRefine((keys, ctx) => {
       keys.forEach((key, index) => {
         if (keys.indexOf(key) !== index) {
-          ctx.addIssue({ code: 'custom', path: [index], message: `lists ${key} twice; list each queue once` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `lists ${key} twice; list each queue once`,
+          });
         }
       });
     }),
@@ -127,7 +138,9 @@ export const backoffSchema = z.strictObject({
   type: z
     .enum(['exponential', 'fixed'], { error: 'must be "exponential" or "fixed"' })
     .default(DEFAULTS.backoff.type),
-  delayMs: integer('the base delay in milliseconds', LIMITS.delayMs).default(DEFAULTS.backoff.delayMs),
+  delayMs: integer('the base delay in milliseconds', LIMITS.delayMs).default(
+    DEFAULTS.backoff.delayMs,
+  ),
 });
 
 export const jobAnswersSchema = z
@@ -139,7 +152,9 @@ export const jobAnswersSchema = z
     fields: z.array(fieldSchema, { error: 'must be a list of fields' }).default([]),
     retries: integer('retries after the first try', LIMITS.retries).default(DEFAULTS.retries),
     backoff: backoffSchema.prefault({}),
-    timeoutSeconds: integer('the timeout in seconds', LIMITS.timeoutSeconds).default(DEFAULTS.timeoutSeconds),
+    timeoutSeconds: integer('the timeout in seconds', LIMITS.timeoutSeconds).default(
+      DEFAULTS.timeoutSeconds,
+    ),
     priority: integer('the priority, 1 runs first', LIMITS.priority).default(DEFAULTS.priority),
     sideEffects: sideEffectsSchema.prefault({}),
   })

@@ -64,10 +64,13 @@ export type ParsedFieldType = { ok: true; type: FieldType } | { ok: false; probl
 
 export function parseFieldType(spelling: string): ParsedFieldType {
   const text = spelling.trim().replace(/\s+/g, ' ');
-  const simple = Object.entries(KINDS).find(([, info]) => info.spelling.toLowerCase() === text.toLowerCase());
+  const simple = Object.entries(KINDS).find(
+    ([, info]) => info.spelling.toLowerCase() === text.toLowerCase(),
+  );
   if (simple) return { ok: true, type: { kind: simple[0] as FieldKind } };
   const format = STRING_FORMAT.exec(text);
-  if (format?.[1]) return { ok: true, type: { kind: FORMAT_KINDS[format[1].toLowerCase()] as FieldKind } };
+  if (format?.[1])
+    return { ok: true, type: { kind: FORMAT_KINDS[format[1].toLowerCase()] as FieldKind } };
   if (UNION.test(text)) {
     const values = [...text.matchAll(UNION_LITERAL)].map((match) => match[1] ?? match[2] ?? '');
     if (values.some((value) => value === '')) {
@@ -75,7 +78,10 @@ export function parseFieldType(spelling: string): ParsedFieldType {
     }
     const repeated = values.find((value, index) => values.indexOf(value) !== index);
     if (repeated !== undefined) {
-      return { ok: false, problem: `the union lists ${stringLiteral(repeated)} twice; list each literal once` };
+      return {
+        ok: false,
+        problem: `the union lists ${stringLiteral(repeated)} twice; list each literal once`,
+      };
     }
     return { ok: true, type: { kind: 'enum', values } };
   }
@@ -91,11 +97,15 @@ function quoteLiteral(value: string): string {
 
 /** The spelling answers files and summaries use for a type. */
 export function spellFieldType(type: FieldType): string {
-  return type.kind === 'enum' ? type.values.map(quoteLiteral).join(' | ') : KINDS[type.kind].spelling;
+  return type.kind === 'enum'
+    ? type.values.map(quoteLiteral).join(' | ')
+    : KINDS[type.kind].spelling;
 }
 
 export function tsTypeOf(type: FieldType): string {
-  return type.kind === 'enum' ? type.values.map(stringLiteral).join(' | ') : KINDS[type.kind].tsType;
+  return type.kind === 'enum'
+    ? type.values.map(stringLiteral).join(' | ')
+    : KINDS[type.kind].tsType;
 }
 
 export function formatHintOf(type: FieldType): string | undefined {
@@ -104,7 +114,8 @@ export function formatHintOf(type: FieldType): string | undefined {
 
 /** The field's entry in a contract's data spec, e.g. `{ type: 'uuid', required: true }`. */
 export function specLiteralOf(type: FieldType, required: boolean): string {
-  const values = type.kind === 'enum' ? ` values: [${type.values.map(stringLiteral).join(', ')}],` : '';
+  const values =
+    type.kind === 'enum' ? ` values: [${type.values.map(stringLiteral).join(', ')}],` : '';
   return `{ type: ${stringLiteral(type.kind)},${values} required: ${required} }`;
 }
 
@@ -163,7 +174,8 @@ export function fitsInto(source: FieldType, target: FieldType): boolean {
     return source.kind === 'enum' && source.values.every((value) => target.values.includes(value));
   }
   if (source.kind === target.kind) return true;
-  if (target.kind === 'string') return ['uuid', 'email', 'url', 'iso-date-time', 'enum'].includes(source.kind);
+  if (target.kind === 'string')
+    return ['uuid', 'email', 'url', 'iso-date-time', 'enum'].includes(source.kind);
   if (target.kind === 'number') return source.kind === 'integer';
   return false;
 }

@@ -55,8 +55,16 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     const layout = loadLayout(root);
     const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
     const plan = planJobs(answers, new VirtualTree(diskSource(root)), layout, templates);
-    report.jobs = plan.jobs.map((job) => ({ name: job.answers.name, constant: job.names.constant, queue: job.names.kebab }));
-    await applyChanges(plan.changes, { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) }, report);
+    report.jobs = plan.jobs.map((job) => ({
+      name: job.answers.name,
+      constant: job.names.constant,
+      queue: job.names.kebab,
+    }));
+    await applyChanges(
+      plan.changes,
+      { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) },
+      report,
+    );
     report.nextSteps = plan.jobs.flatMap(nextSteps);
     report.ok = true;
     report.exitCode = 0;

@@ -60,14 +60,17 @@ function sourceFiles(root: string, dir: string): string[] {
   const entries = readdirSync(join(root, dir), { withFileTypes: true });
   return entries.flatMap((entry) => {
     const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(root, path);
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(root, path);
     return /\.[cm]?tsx?$/.test(entry.name) ? [path] : [];
   });
 }
 
 /** `file:line` of each use of the job in `source`. */
 function usesIn(file: string, source: string, pattern: RegExp): string[] {
-  return source.split('\n').flatMap((line, index) => (pattern.test(line) ? [`${file}:${index + 1}`] : []));
+  return source
+    .split('\n')
+    .flatMap((line, index) => (pattern.test(line) ? [`${file}:${index + 1}`] : []));
 }
 
 async function removeMethod(file: string, source: string, method: string): Promise<string> {
@@ -80,12 +83,19 @@ async function removeMethod(file: string, source: string, method: string): Promi
     declaration?: Node;
   }
   // The parser reads none of the printing options that ParserOptions requires.
-  const ast = (await parsers.typescript.parse(source, {} as ParserOptions)) as unknown as { body: Node[]; comments: Node[] };
+  const ast = (await parsers.typescript.parse(source, {} as ParserOptions)) as unknown as {
+    body: Node[];
+    comments: Node[];
+  };
   const classes = ast.body
     .map((node) => node.declaration ?? node)
     .filter((node) => node.type === 'ClassDeclaration');
-  const members = classes.flatMap((node) => ((node.body as Node | undefined)?.body as Node[] | undefined) ?? []);
-  const found = members.filter((member) => member.type === 'MethodDefinition' && member.key?.name === method);
+  const members = classes.flatMap(
+    (node) => ((node.body as Node | undefined)?.body as Node[] | undefined) ?? [],
+  );
+  const found = members.filter(
+    (member) => member.type === 'MethodDefinition' && member.key?.name === method,
+  );
   if (found.length !== 1) notCertain(file, `found ${found.length} methods named ${method}`);
   const [start, end] = (found[0] as Node).range;
   // Take the doc comment directly above along, and the whole lines the method spans.
@@ -95,50 +105,94 @@ async function removeMethod(file: string, source: string, method: string): Promi
   return source.slice(0, from) + source.slice(to);
 }
 
-async function planRemoval(tree: VirtualTree, layout: HostLayout, names: JobNames, root: string, kitRoot: string): Promise<void> {
+async function planRemoval(
+  tree: VirtualTree,
+  layout: HostLayout,
+  names: JobNames,
+  root: string,
+  kitRoot: string,
+): Promise<void> {
   const shared = `${layout.scope}/shared`;
   const files = jobFiles(layout, names);
   const entry = readQueueEntries(tree, layout).find((queue) => queue.key === names.constant);
   if (!entry) {
-    throw new AnswersRejectedError([{ path: 'name', message: `${names.constant} is not in QUEUE_NAMES (${layout.queuesFile}); nothing to remove` }]);
+    throw new AnswersRejectedError([
+      {
+        path: 'name',
+        message: `${names.constant} is not in QUEUE_NAMES (${layout.queuesFile}); nothing to remove`,
+      },
+    ]);
   }
 
   const queues = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object');
-  const entryLine = new RegExp(String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${entry.name}\1\s*,?[ \t]*\n`, 'm');
+  const entryLine = new RegExp(
+    String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${entry.name}\1\s*,?[ \t]*\n`,
+    'm',
+  );
   const entryMatch = entryLine.exec(queues);
-  if (!entryMatch) notCertain(layout.queuesFile, `the entry ${names.constant} is not on a line of its own`);
-  tree.write(layout.queuesFile, queues.slice(0, entryMatch.index) + queues.slice(entryMatch.index + entryMatch[0].length));
+  if (!entryMatch)
+    notCertain(layout.queuesFile, `the entry ${names.constant} is not on a line of its own`);
+  tree.write(
+    layout.queuesFile,
+    queues.slice(0, entryMatch.index) + queues.slice(entryMatch.index + entryMatch[0].length),
+  );
 
   const exportLine = `export * from '${moduleSpecifier(layout.sharedIndexFile, files.contract)}';`;
-  const index = removeLine(readText(tree, layout.sharedIndexFile, 'the shared exports'), exportLine);
-  if (index === undefined) notCertain(layout.sharedIndexFile, `the line \`${exportLine}\` is not there`);
+  const index = removeLine(
+    readText(tree, layout.sharedIndexFile, 'the shared exports'),
+    exportLine,
+  );
+  if (index === undefined)
+    notCertain(layout.sharedIndexFile, `the line \`${exportLine}\` is not there`);
   tree.write(layout.sharedIndexFile, index);
 
   const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
-  const data = { handler: names.handler, pascal: names.pascal, constant: names.constant, modules: { handlerFromWorker: moduleSpecifier(layout.workerFile, files.handler) } };
+  const data = {
+    handler: names.handler,
+    pascal: names.pascal,
+    constant: names.constant,
+    modules: { handlerFromWorker: moduleSpecifier(layout.workerFile, files.handler) },
+  };
   let worker = readText(tree, layout.workerFile, 'the worker registrations');
   const importLine = templates.render(TEMPLATES.workerImport, data).trim();
   const withoutImport = removeLine(worker, importLine);
-  if (withoutImport === undefined) notCertain(layout.workerFile, `the line \`${importLine}\` is not there`);
+  if (withoutImport === undefined)
+    notCertain(layout.workerFile, `the line \`${importLine}\` is not there`);
   worker = withoutImport;
   const registration = new RegExp(
-    registrationPattern('createWorker', { dataType: `${names.pascal}JobData`, constant: names.constant, handler: names.handler }),
+    registrationPattern('createWorker', {
+      dataType: `${names.pascal}JobData`,
+      constant: names.constant,
+      handler: names.handler,
+    }),
     'gm',
   );
   const registrations = [...worker.matchAll(registration)];
   if (registrations.length !== 1) {
-    notCertain(layout.workerFile, `found ${registrations.length} registrations \`createWorker<${names.pascal}JobData>(QUEUE_NAMES.${names.constant}, ${names.handler});\``);
+    notCertain(
+      layout.workerFile,
+      `found ${registrations.length} registrations \`createWorker<${names.pascal}JobData>(QUEUE_NAMES.${names.constant}, ${names.handler});\``,
+    );
   }
   const [match] = registrations as [RegExpExecArray];
   worker = worker.slice(0, match.index) + worker.slice(match.index + match[0].length);
   const workerImports = removeNamedImports(worker, shared, [`${names.pascal}JobData`]);
-  if (workerImports === undefined) notCertain(layout.workerFile, `${names.pascal}JobData is not imported from ${shared}`);
+  if (workerImports === undefined)
+    notCertain(layout.workerFile, `${names.pascal}JobData is not imported from ${shared}`);
   tree.write(layout.workerFile, workerImports);
 
   let service = readText(tree, layout.queueServiceFile, 'QueueService');
   service = await removeMethod(layout.queueServiceFile, service, names.enqueueMethod);
-  const serviceImports = removeNamedImports(service, shared, [`${names.constant}_JOB`, `parse${names.pascal}JobData`, `${names.pascal}JobData`]);
-  if (serviceImports === undefined) notCertain(layout.queueServiceFile, `the ${names.constant} contract is not imported from ${shared} as generated`);
+  const serviceImports = removeNamedImports(service, shared, [
+    `${names.constant}_JOB`,
+    `parse${names.pascal}JobData`,
+    `${names.pascal}JobData`,
+  ]);
+  if (serviceImports === undefined)
+    notCertain(
+      layout.queueServiceFile,
+      `the ${names.constant} contract is not imported from ${shared} as generated`,
+    );
   tree.write(layout.queueServiceFile, serviceImports);
 
   for (const file of Object.values(files)) if (tree.exists(file)) tree.delete(file);
@@ -146,11 +200,22 @@ async function planRemoval(tree: VirtualTree, layout: HostLayout, names: JobName
   // Anything still naming the job would break once its files are gone.
   const pattern = referencePattern(names);
   const owned = new Set<string>(Object.values(files));
-  const edited = new Set([layout.queuesFile, layout.sharedIndexFile, layout.workerFile, layout.queueServiceFile]);
+  const edited = new Set([
+    layout.queuesFile,
+    layout.sharedIndexFile,
+    layout.workerFile,
+    layout.queueServiceFile,
+  ]);
   const uses = readWorkspace(root)
     .flatMap((project) => sourceFiles(root, project.dir))
     .filter((file) => !owned.has(file))
-    .flatMap((file) => usesIn(file, (edited.has(file) ? tree.read(file) : diskSource(root).read(file)) ?? '', pattern));
+    .flatMap((file) =>
+      usesIn(
+        file,
+        (edited.has(file) ? tree.read(file) : diskSource(root).read(file)) ?? '',
+        pattern,
+      ),
+    );
   if (uses.length > 0) {
     throw new NotCertainError(
       `${uses[0]}: still uses ${names.constant} (${uses.length} place${uses.length > 1 ? 's' : ''}: ${uses.slice(0, 5).join(', ')}); remove those uses first, then run again`,
@@ -167,7 +232,9 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
   try {
     const parsed = jobNameSchema.safeParse(options.name);
     if (!parsed.success) {
-      throw new AnswersRejectedError([{ path: 'name', message: parsed.error.issues[0]?.message ?? 'is not a job name' }]);
+      throw new AnswersRejectedError([
+        { path: 'name', message: parsed.error.issues[0]?.message ?? 'is not a job name' },
+      ]);
     }
     const names = jobNames(parsed.data);
     if (!dryRun) release = acquireLock(root);
@@ -175,7 +242,11 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
     const tree = new VirtualTree(diskSource(root));
     await planRemoval(tree, layout, names, root, kitRoot);
     report.jobs = [{ name: options.name, constant: names.constant, queue: names.kebab }];
-    await applyChanges(tree.changes(), { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) }, report);
+    await applyChanges(
+      tree.changes(),
+      { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) },
+      report,
+    );
     report.ok = true;
     report.exitCode = 0;
   } catch (error) {

@@ -52,7 +52,12 @@ const FIXED_DEPENDENCIES = [
 ];
 
 function stepName(description: string, taken: Set<string>, index: number): string {
-  const words = description.replace(/[^A-Za-z0-9]+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
+  const words = description
+    .replace(/[^A-Za-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .slice(0, 6)
+    .join(' ');
   let base = camelCase(words, { mergeAmbiguousCharacters: true }) || `otherSideEffect${index + 1}`;
   if (/^\d/.test(base)) base = `step${base}`;
   let name = base;
@@ -61,7 +66,7 @@ function stepName(description: string, taken: Set<string>, index: number): strin
   return name;
 }
 
-function recipientField(
+export function recipientField(
   fields: FieldAnswer[],
   kind: FieldKind,
   effect: 'email' | 'webhook',
@@ -82,10 +87,10 @@ function recipientField(
   return undefined;
 }
 
-function resolveFollowUp(
+export function resolveFollowUp(
   key: string,
   index: number,
-  answers: JobAnswers,
+  answers: Pick<JobAnswers, 'fields'>,
   names: JobNames,
   queues: QueueEntry[],
   tree: VirtualTree,
@@ -95,12 +100,18 @@ function resolveFollowUp(
 ): FollowUp | undefined {
   const path = `${prefix}sideEffects.triggers[${index}]`;
   if (key === names.constant) {
-    problems.push({ path, message: `${key} is this job itself; a job cannot queue itself on success` });
+    problems.push({
+      path,
+      message: `${key} is this job itself; a job cannot queue itself on success`,
+    });
     return undefined;
   }
   if (!queues.some((queue) => queue.key === key)) {
     const known = queues.map((queue) => queue.key).join(', ') || 'none yet';
-    problems.push({ path, message: `${key} is not in QUEUE_NAMES (${layout.queuesFile}); use one of: ${known}` });
+    problems.push({
+      path,
+      message: `${key} is not in QUEUE_NAMES (${layout.queuesFile}); use one of: ${known}`,
+    });
     return undefined;
   }
   const target = jobNames(key);
@@ -134,50 +145,92 @@ function resolveFollowUp(
 }
 
 /**
- * Checks answers against the repository (duplicates, triggers, recipients) and
- * derives what the templates need. Throws `AnswersRejectedError` listing every
- * problem; `prefix` locates the job in a batch file (`[2].`).
+ * Why a job name cannot be used in this repository: its constant, queue name, files
+ * or enqueue method already exist. The prompts ask this as soon as a name is typed.
  */
-export function resolveJob(answers: JobAnswers, tree: VirtualTree, layout: HostLayout, prefix = ''): ResolvedJob {
+export function nameClashes(
+  name: string,
+  tree: VirtualTree,
+  layout: HostLayout,
+  prefix = '',
+): Problem[] {
   const problems: Problem[] = [];
-  const names = jobNames(answers.name);
-  const files = jobFiles(layout, names);
-  const queues = readQueueEntries(tree, layout);
-
-  const sameKey = queues.find((queue) => queue.key === names.constant);
-  const sameName = queues.find((queue) => queue.name === names.kebab);
-  const clash = sameKey ?? sameName;
+  const names = jobNames(name);
+  const clash = readQueueEntries(tree, layout).find(
+    (queue) => queue.key === names.constant || queue.name === names.kebab,
+  );
   if (clash) {
     problems.push({
       path: `${prefix}name`,
-      message: `"${answers.name}" becomes ${names.constant} ('${names.kebab}'), and QUEUE_NAMES already has ${clash.key}: '${clash.name}' (${layout.queuesFile}:${clash.line}); choose another name`,
+      message: `"${name}" becomes ${names.constant} ('${names.kebab}'), and QUEUE_NAMES already has ${clash.key}: '${clash.name}' (${layout.queuesFile}:${clash.line}); choose another name`,
     });
   }
-  for (const file of Object.values(files)) {
-    if (tree.exists(file)) {
-      problems.push({ path: `${prefix}name`, message: `"${answers.name}" would create ${file}, which already exists; choose another name` });
-    }
+  const existing = Object.values(jobFiles(layout, names)).filter((file) => tree.exists(file));
+  if (existing.length > 0) {
+    problems.push({
+      path: `${prefix}name`,
+      message: `"${name}" would create ${existing.join(', ')}, which already exist${existing.length === 1 ? 's' : ''}; choose another name`,
+    });
   }
   const queueService = tree.read(layout.queueServiceFile);
   if (queueService === null) {
-    throw new HostError(`${layout.queueServiceFile}: not found; the kit adds the job's enqueue method there`, layout.queueServiceFile);
+    throw new HostError(
+      `${layout.queueServiceFile}: not found; the kit adds the job's enqueue method there`,
+      layout.queueServiceFile,
+    );
   }
   if (new RegExp(`\\b${names.enqueueMethod}\\s*\\(`).test(queueService)) {
     problems.push({
       path: `${prefix}name`,
-      message: `"${answers.name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has; choose another name`,
+      message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has; choose another name`,
     });
   }
+  return problems;
+}
+
+/**
+ * Checks answers against the repository (duplicates, triggers, recipients) and
+ * derives what the templates need. Throws `AnswersRejectedError` listing every
+ * problem; `prefix` locates the job in a batch file (`[2].`).
+ */
+export function resolveJob(
+  answers: JobAnswers,
+  tree: VirtualTree,
+  layout: HostLayout,
+  prefix = '',
+): ResolvedJob {
+  const problems: Problem[] = [];
+  const names = jobNames(answers.name);
+  const files = jobFiles(layout, names);
+  const queues = readQueueEntries(tree, layout);
+  problems.push(...nameClashes(answers.name, tree, layout, prefix));
 
   const { sideEffects } = answers;
-  const emailField = sideEffects.email ? recipientField(answers.fields, 'email', 'email', problems, prefix) : undefined;
-  const webhookField = sideEffects.webhook ? recipientField(answers.fields, 'url', 'webhook', problems, prefix) : undefined;
+  const emailField = sideEffects.email
+    ? recipientField(answers.fields, 'email', 'email', problems, prefix)
+    : undefined;
+  const webhookField = sideEffects.webhook
+    ? recipientField(answers.fields, 'url', 'webhook', problems, prefix)
+    : undefined;
   const followUps = sideEffects.triggers.flatMap((key, index) => {
-    const followUp = resolveFollowUp(key, index, answers, names, queues, tree, layout, problems, prefix);
+    const followUp = resolveFollowUp(
+      key,
+      index,
+      answers,
+      names,
+      queues,
+      tree,
+      layout,
+      problems,
+      prefix,
+    );
     return followUp ? [followUp] : [];
   });
 
-  const taken = new Set([...FIXED_DEPENDENCIES, ...followUps.map((followUp) => followUp.mapFunction)]);
+  const taken = new Set([
+    ...FIXED_DEPENDENCIES,
+    ...followUps.map((followUp) => followUp.mapFunction),
+  ]);
   const steps = sideEffects.other.map((description, index) => ({
     name: stepName(description, taken, index),
     description,

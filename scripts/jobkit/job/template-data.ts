@@ -1,5 +1,11 @@
 import { moduleSpecifier, type HostLayout } from '../host/layout.js';
-import { formatHintOf, invalidValueOf, sampleValueOf, specLiteralOf, tsTypeOf } from './field-types.js';
+import {
+  formatHintOf,
+  invalidValueOf,
+  sampleValueOf,
+  specLiteralOf,
+  tsTypeOf,
+} from './field-types.js';
 import type { ResolvedJob } from './resolve-job.js';
 
 /** `1000` → `1s`, `1500` → `1.5s`, `120000` → `2min`, `250` → `250ms`. */
@@ -11,18 +17,34 @@ export function formatDuration(ms: number): string {
 }
 
 /** The waits BullMQ leaves between tries, in order: d, 2d, 4d… or d, d, d… */
-export function retryDelays(retries: number, type: 'exponential' | 'fixed', delayMs: number): number[] {
-  return Array.from({ length: retries }, (_, i) => (type === 'exponential' ? delayMs * 2 ** i : delayMs));
+export function retryDelays(
+  retries: number,
+  type: 'exponential' | 'fixed',
+  delayMs: number,
+): number[] {
+  return Array.from({ length: retries }, (_, i) =>
+    type === 'exponential' ? delayMs * 2 ** i : delayMs,
+  );
 }
 
 /** `1s, 2s, 4s`, shortened to the first three and the last past six retries. */
-export function delaySchedule(retries: number, type: 'exponential' | 'fixed', delayMs: number): string {
+export function delaySchedule(
+  retries: number,
+  type: 'exponential' | 'fixed',
+  delayMs: number,
+): string {
   const delays = retryDelays(retries, type, delayMs).map(formatDuration);
-  return delays.length > 6 ? [...delays.slice(0, 3), '…', delays[delays.length - 1]].join(', ') : delays.join(', ');
+  return delays.length > 6
+    ? [...delays.slice(0, 3), '…', delays[delays.length - 1]].join(', ')
+    : delays.join(', ');
 }
 
 /** `3 retries after the first try, waiting 1s, 2s, 4s (exponential backoff)` */
-export function retryDescription(retries: number, type: 'exponential' | 'fixed', delayMs: number): string {
+export function retryDescription(
+  retries: number,
+  type: 'exponential' | 'fixed',
+  delayMs: number,
+): string {
   if (retries === 0) return 'no retries: the first failure is final';
   const plural = retries === 1 ? 'retry' : 'retries';
   return `${retries} ${plural} after the first try, waiting ${delaySchedule(retries, type, delayMs)} (${type} backoff)`;
@@ -39,7 +61,9 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
   const { retries, backoff, timeoutSeconds, priority, sideEffects } = answers;
   const fields = answers.fields.map((field, index) => {
     const hint = formatHintOf(field.type);
-    const comment = [field.description, hint && (field.description ? `(${hint})` : hint)].filter(Boolean).join(' ');
+    const comment = [field.description, hint && (field.description ? `(${hint})` : hint)]
+      .filter(Boolean)
+      .join(' ');
     return {
       name: field.name,
       tsType: tsTypeOf(field.type),

@@ -5,7 +5,9 @@ import { jobAnswersSchema, type JobAnswers } from './answers.schema.js';
 /** `['fields', 1, 'name']` → `fields[1].name` */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`))
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index > 0 ? '.' : ''}${String(part)}`,
+    )
     .join('');
 }
 
@@ -20,7 +22,10 @@ function problemsOf(error: z.ZodError, prefix: string): Problem[] {
       return issue.keys.map((key) => {
         const known = KNOWN_KEYS[path];
         const hint = known ? ` (known: ${known.filter((k) => k !== '$schema').join(', ')})` : '';
-        return { path: `${prefix}${path ? `${path}.` : ''}${key}`, message: `is not a known answer; remove it${hint}` };
+        return {
+          path: `${prefix}${path ? `${path}.` : ''}${key}`,
+          message: `is not a known answer; remove it${hint}`,
+        };
       });
     }
     const full = path.startsWith('[') ? `${prefix.replace(/\.$/, '')}${path}` : `${prefix}${path}`;
@@ -36,7 +41,9 @@ export function validateAnswers(input: unknown): JobAnswers[] {
   const batch = Array.isArray(input);
   const items: unknown[] = batch ? input : [input];
   if (items.length === 0) {
-    throw new AnswersRejectedError([{ path: '', message: 'the answers list is empty; give at least one job' }]);
+    throw new AnswersRejectedError([
+      { path: '', message: 'the answers list is empty; give at least one job' },
+    ]);
   }
   const problems: Problem[] = [];
   const answers: JobAnswers[] = [];

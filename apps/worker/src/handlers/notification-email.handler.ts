@@ -40,11 +40,10 @@ export const defaultNotificationEmailDependencies: NotificationEmailDependencies
   // Fill in: the job's own work. It gets validated data and a signal that aborts
   // when the attempt times out or the job is cancelled.
   perform: async () => undefined,
-  // Fill in: the subject and text of the email.
   composeEmail: (data) => ({
     to: data.userEmail,
-    subject: 'Notification email',
-    text: 'Emails a user about something that happened in their account',
+    subject: data.title ?? 'You have a new notification',
+    text: data.message ?? 'Something happened in your account. Sign in to see the details.',
   }),
   sendEmail: (message, signal) => emailService.send(message, signal),
 };

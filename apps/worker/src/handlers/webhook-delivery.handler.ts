@@ -75,8 +75,8 @@ export function createWebhookDeliveryHandler(overrides: Partial<WebhookDeliveryD
           const webhook = await deps.postWebhook(
             {
               url: data.url,
-              event: 'webhook-delivery.completed',
-              payload: { jobId: job.id, data },
+              event: data.event,
+              payload: data.payload,
               idempotencyKey: jobKey,
             },
             stepSignal,

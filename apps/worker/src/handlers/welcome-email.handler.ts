@@ -40,11 +40,14 @@ export const defaultWelcomeEmailDependencies: WelcomeEmailDependencies = {
   // Fill in: the job's own work. It gets validated data and a signal that aborts
   // when the attempt times out or the job is cancelled.
   perform: async () => undefined,
-  // Fill in: the subject and text of the email.
   composeEmail: (data) => ({
     to: data.email,
-    subject: 'Welcome email',
-    text: 'Sends the welcome email to a user who has just signed up',
+    subject: 'Welcome to ForgeStack',
+    text: [
+      `Hi ${data.firstName ?? 'there'},`,
+      '',
+      'Your account is ready. Sign in any time to create your first organization.',
+    ].join('\n'),
   }),
   sendEmail: (message, signal) => emailService.send(message, signal),
 };

@@ -5,7 +5,10 @@ import { JobDataError } from '@forgestack/shared';
 export class InvalidJobDataError extends UnrecoverableError {
   override readonly name = 'InvalidJobDataError';
 
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -16,7 +19,10 @@ export function validateJobData<T>(job: Job, parse: (input: unknown) => T): T {
     return parse(job.data);
   } catch (error) {
     if (error instanceof JobDataError) {
-      throw new InvalidJobDataError(error.field, `Invalid data for job ${job.name}: ${error.message}`);
+      throw new InvalidJobDataError(
+        error.field,
+        `Invalid data for job ${job.name}: ${error.message}`,
+      );
     }
     throw error;
   }

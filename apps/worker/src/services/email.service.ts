@@ -42,7 +42,11 @@ export interface HttpTransportOptions {
 }
 
 /** Sends through an HTTP email API; a non-2xx answer is an error, so the job retries. */
-export function httpTransport({ endpoint, apiKey, fetch = globalThis.fetch }: HttpTransportOptions): EmailTransport {
+export function httpTransport({
+  endpoint,
+  apiKey,
+  fetch = globalThis.fetch,
+}: HttpTransportOptions): EmailTransport {
   return {
     async deliver(message, signal) {
       const response = await fetch(endpoint, {

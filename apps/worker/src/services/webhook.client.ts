@@ -48,7 +48,12 @@ function isPermanentFailure(status: number): boolean {
  */
 export async function postSignedWebhook(
   request: WebhookRequest,
-  { secret, signal, fetch = globalThis.fetch, timestamp = Math.floor(Date.now() / 1000) }: WebhookClientOptions,
+  {
+    secret,
+    signal,
+    fetch = globalThis.fetch,
+    timestamp = Math.floor(Date.now() / 1000),
+  }: WebhookClientOptions,
 ): Promise<WebhookResponse> {
   const body = JSON.stringify({ event: request.event, payload: request.payload });
   const response = await fetch(request.url, {

@@ -64,7 +64,7 @@ describe('handleWebhookDelivery', () => {
     );
   });
 
-  it('posts the webhook to data.url', async () => {
+  it('posts the event and its payload to data.url', async () => {
     const { deps, handler } = setup();
 
     await handler(fakeJob(validData));
@@ -72,8 +72,8 @@ describe('handleWebhookDelivery', () => {
     expect(deps.postWebhook).toHaveBeenCalledWith(
       {
         url: validData.url,
-        event: 'webhook-delivery.completed',
-        payload: { jobId: 'job-1', data: validData },
+        event: validData.event,
+        payload: validData.payload,
         idempotencyKey: 'webhook-delivery-job-1',
       },
       expect.any(AbortSignal),

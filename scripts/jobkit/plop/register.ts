@@ -1,0 +1,77 @@
+import type { NodePlopAPI } from 'plop';
+import { printReport } from '../cli/output.js';
+import type { RunReport } from '../core/report.js';
+import { diskSource, VirtualTree } from '../core/tree.js';
+import { loadLayout } from '../host/config.js';
+import { readQueueEntries } from '../host/read-host.js';
+import { askJobAnswers, type Prompter } from '../job/prompts.js';
+
+const NO_TERMINAL =
+  'pnpm plop job asks its questions in a terminal, and there is none here (CI or a pipe). Run it scripted instead: pnpm gen:job --answers <file.json | ->';
+
+function requireTerminal(): void {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TERMINAL);
+}
+
+/** Prints the report; a failed run becomes a thrown error so plop exits with 1. */
+function finish(report: RunReport): string {
+  printReport(report, process.stdout, process.stderr);
+  if (!report.ok)
+    throw new Error(report.rolledBack ? 'nothing changed (rolled back)' : 'nothing changed');
+  return report.command === 'remove' ? 'job removed' : 'job written';
+}
+
+/**
+ * Wires the job generators into plop: plop asks the questions, then one action runs
+ * the kit's transactional generator with the answers. The generator's own add,
+ * append and modify actions (job/actions.ts) are planned in memory and written
+ * all-or-nothing, which plop's built-in actions cannot do.
+ */
+export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
+  plop.setActionType('jobkit:generate', async (answers) => {
+    const { generateJobs } = await import('../job/generate.js');
+    return finish(await generateJobs({ root, kitRoot: root, answers: answers.job }));
+  });
+  plop.setActionType('jobkit:remove', async (answers) => {
+    const { removeJob } = await import('../job/remove-job.js');
+    return finish(await removeJob({ root, kitRoot: root, name: String(answers.name) }));
+  });
+
+  plop.setGenerator('job', {
+    description:
+      'Add a typed, tested BullMQ job (queue, contract, handler, registration, API method, tests)',
+    prompts: async (inquirer) => {
+      requireTerminal();
+      return { job: await askJobAnswers(inquirer as unknown as Prompter, root) };
+    },
+    actions: [{ type: 'jobkit:generate' }],
+  });
+
+  plop.setGenerator('job:remove', {
+    description: 'Remove a generated job and every place it was wired in',
+    prompts: async (inquirer) => {
+      requireTerminal();
+      const queues = readQueueEntries(new VirtualTree(diskSource(root)), loadLayout(root));
+      const prompter = inquirer as unknown as Prompter;
+      const { name } = await prompter.prompt([
+        {
+          type: 'list',
+          name: 'name',
+          message: 'Remove which job?',
+          choices: queues.map((queue) => queue.key),
+        },
+      ]);
+      const { confirmed } = await prompter.prompt([
+        {
+          type: 'confirm',
+          name: 'confirmed',
+          message: `Remove ${String(name)} and its files?`,
+          default: false,
+        },
+      ]);
+      if (!confirmed) throw new Error('nothing removed');
+      return { name };
+    },
+    actions: [{ type: 'jobkit:remove' }],
+  });
+}
