@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGenJob } from './support/run-kit.js';
+import { createTempHost, type TempHost } from './support/temp-host.js';
+import { KEY, Terminal } from './support/terminal.js';
+
+interface Field {
+  name: string;
+  type: string;
+  required: boolean;
+  description: string;
+}
+
+const answers = JSON.parse(
+  readFileSync(new URL('./answers/audit-log-export.json', import.meta.url), 'utf8'),
+) as {
+  name: string;
+  purpose: string;
+  trigger: string;
+  fields: Field[];
+  retries: number;
+  backoff: { type: string; delayMs: number };
+  timeoutSeconds: number;
+  priority: number;
+  sideEffects: { other: string[] };
+};
+
+/** Position of each type in the type list, in the order the prompt shows them. */
+const TYPE_LIST = [
+  'string',
+  'string (uuid)',
+  'string (email)',
+  'string (url)',
+  'string (ISO)',
+  'number',
+  'integer',
+  'boolean',
+  'object',
+];
+
+/**
+ * Drives the real `pnpm plop job` in a pseudo-terminal with the seed example's
+ * answers (keystrokes in, screen out), then checks the result is byte-identical to
+ * `pnpm gen:job` run on the same answers in another copy of the repository.
+ */
+describe('pnpm plop job in a terminal', () => {
+  let interactive: TempHost;
+  let scripted: TempHost;
+  let terminal: Terminal;
+  let exitCode: number;
+
+  beforeAll(async () => {
+    interactive = createTempHost();
+    scripted = createTempHost();
+    const env = { ...process.env, FORCE_COLOR: '0' };
+    delete env.CI;
+    terminal = new Terminal('pnpm', ['plop', 'job'], interactive.root, env);
+
+    await terminal.answer('Job name', answers.name);
+    await terminal.answer('Purpose', answers.purpose);
+    await terminal.answer('Trigger', answers.trigger);
+    for (const field of answers.fields) {
+      await terminal.answer(/Add (a|another) data field\?/, 'y');
+      await terminal.answer('Field name', field.name);
+      await terminal.answer(
+        `Type of ${field.name}`,
+        KEY.down.repeat(TYPE_LIST.indexOf(field.type)),
+      );
+      await terminal.answer('Required?', field.required ? 'y' : 'n');
+      await terminal.answer('Description', field.description);
+    }
+    await terminal.answer('Add another data field?', 'n');
+    await terminal.answer('Retries after the first try', String(answers.retries));
+    await terminal.answer('Backoff between retries');
+    await terminal.answer('Base delay in milliseconds', String(answers.backoff.delayMs));
+    await terminal.answer('Timeout in seconds', String(answers.timeoutSeconds));
+    await terminal.answer('Priority', String(answers.priority));
+    // Sends email, Updates database, Triggers other jobs, Other.
+    await terminal.answer(
+      'Side effects',
+      [KEY.space, KEY.down, KEY.down, KEY.space, KEY.down, KEY.space, KEY.down, KEY.space].join(''),
+    );
+    // NOTIFICATION_EMAIL is the second queue of QUEUE_NAMES.
+    await terminal.answer('Queue which jobs', KEY.down + KEY.space);
+    const [first, ...rest] = answers.sideEffects.other;
+    await terminal.answer('Other side effect', first);
+    for (const line of rest) await terminal.answer('Another side effect', line);
+    await terminal.answer('Another side effect');
+    exitCode = await terminal.exited;
+  });
+
+  afterAll(() => {
+    terminal.kill();
+    interactive.remove();
+    scripted.remove();
+  });
+
+  it('writes the job, type-checks it and passes its tests', () => {
+    expect(terminal.screen).toContain("Job AUDIT_LOG_EXPORT (queue 'audit-log-export')");
+    expect(terminal.screen).toContain('ok  typecheck apps/worker');
+    expect(terminal.screen).toContain('ok  test apps/worker (vitest)');
+    expect(exitCode).toBe(0);
+  });
+
+  it('gives byte-identical output to the scripted run on the same answers', async () => {
+    const run = await runGenJob(scripted.root, ['--answers', '-'], JSON.stringify(answers));
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(interactive.hash()).toBe(scripted.hash());
+  });
+});
+
+describe('pnpm plop job without a terminal', () => {
+  it('stops at once and points to pnpm gen:job instead of waiting for input', async () => {
+    const { execa } = await import('execa');
+    const host = createTempHost();
+    const before = host.hash();
+    try {
+      const result = await execa('pnpm', ['plop', 'job'], {
+        cwd: host.root,
+        stdin: 'pipe',
+        input: '',
+        reject: false,
+        timeout: 30_000,
+      });
+      expect(result.timedOut).toBe(false);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('pnpm gen:job --answers <file.json | ->');
+      expect(host.hash()).toBe(before);
+    } finally {
+      host.remove();
+    }
+  });
+});
