@@ -52,7 +52,7 @@ describe('pnpm plop job in a terminal', () => {
   beforeAll(async () => {
     interactive = createTempHost();
     scripted = createTempHost();
-    const env = { ...process.env, FORCE_COLOR: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
     delete env.CI;
     terminal = new Terminal('pnpm', ['plop', 'job'], interactive.root, env);
 

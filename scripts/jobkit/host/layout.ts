@@ -1,11 +1,12 @@
 import type { JobNames } from '../job/names.js';
 
 /**
- * Where the parts of a job live in the host repository, relative to its root.
- * These are the defaults of a ForgeStack checkout.
+ * Where the parts of a job live in the host repository (paths relative to its
+ * root) and how the host is written. Every key can be set in the `jobkit` section
+ * of the root package.json; what is not set is detected or defaulted (config.ts).
  */
 export interface HostLayout {
-  /** npm scope of the workspace packages, e.g. `@forgestack`. */
+  /** npm scope of the workspace packages, e.g. `@forgestack`: imports use `<scope>/shared` and `<scope>/db`. */
   scope: string;
   queuesFile: string;
   sharedIndexFile: string;
@@ -13,8 +14,21 @@ export interface HostLayout {
   handlersDir: string;
   handlerTestsDir: string;
   workerFile: string;
+  /** Where the kit keeps the worker-side helpers its handlers import (created when missing). */
+  workerRuntimeDir: string;
+  /** The module exporting `createLogger(name)`. */
+  loggerModule: string;
+  /** The module exporting `emailService.send(message)`. */
+  emailServiceModule: string;
   queueServiceFile: string;
+  /** The test runner of the worker package. */
   testRunner: 'vitest' | 'jest';
+  /** The function worker.ts registers each queue with: `<helper><Data>(QUEUE_NAMES.X, handleX);`. */
+  registrationHelper: string;
+  /** How the generated enqueue method adds the job: through `addJob` (when it takes BullMQ's options) or `getQueue(name).add`. */
+  enqueueVia: 'addJob' | 'getQueue';
+  /** A wrapper every handler runs in, called as `<export>('<queue-name>', async () => …)`. */
+  tracing: { module: string; export: string } | null;
 }
 
 export const DEFAULT_LAYOUT: HostLayout = {
@@ -25,8 +39,14 @@ export const DEFAULT_LAYOUT: HostLayout = {
   handlersDir: 'apps/worker/src/handlers',
   handlerTestsDir: 'apps/worker/src/handlers/__tests__',
   workerFile: 'apps/worker/src/worker.ts',
+  workerRuntimeDir: 'apps/worker/src/runtime',
+  loggerModule: 'apps/worker/src/telemetry/logger.ts',
+  emailServiceModule: 'apps/worker/src/services/email.service.ts',
   queueServiceFile: 'apps/api/src/queue/queue.service.ts',
   testRunner: 'vitest',
+  registrationHelper: 'createWorker',
+  enqueueVia: 'addJob',
+  tracing: null,
 };
 
 /** The files a job owns outright: created by the generator, deleted by removal. */

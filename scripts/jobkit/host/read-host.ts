@@ -14,18 +14,29 @@ export interface QueueEntry {
 export const QUEUE_NAMES_OBJECT = /export\s+const\s+QUEUE_NAMES\s*=\s*\{([^}]*)\}/;
 const QUEUE_ENTRY = /^[ \t]*([A-Za-z_$][\w$]*)\s*:\s*(['"])([^'"\n]*)\2/gm;
 
-export function readText(tree: VirtualTree, path: string, what: string): string {
+/** The text of a host file the kit needs; `configKey` is the `jobkit` setting that moves it. */
+export function readText(
+  tree: VirtualTree,
+  path: string,
+  what: string,
+  configKey?: string,
+): string {
   const text = tree.read(path);
-  if (text === null) throw new HostError(`${path}: not found; the kit expects ${what} there`, path);
+  if (text === null) {
+    const hint = configKey
+      ? `; if it lives elsewhere, set "jobkit": { "${configKey}": "<path>" } in package.json`
+      : '';
+    throw new HostError(`${path}: not found; the kit expects ${what} there${hint}`, path);
+  }
   return text;
 }
 
 export function readQueueEntries(tree: VirtualTree, layout: HostLayout): QueueEntry[] {
-  const source = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object');
+  const source = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object', 'queuesFile');
   const object = QUEUE_NAMES_OBJECT.exec(source);
   if (!object) {
     throw new HostError(
-      `${layout.queuesFile}: no \`export const QUEUE_NAMES = { … } as const\` found; the kit adds each queue to that object`,
+      `${layout.queuesFile}: no \`export const QUEUE_NAMES = { … } as const\` found; the kit adds each queue to that object. If QUEUE_NAMES lives in another file, set "jobkit": { "queuesFile": "<path>" } in package.json`,
       layout.queuesFile,
     );
   }

@@ -1,0 +1,73 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KitError } from '../core/errors.js';
+import { diskSource, VirtualTree } from '../core/tree.js';
+import { inspectHost, type DoctorReport } from '../doctor/inspect-host.js';
+import { loadLayout } from '../host/config.js';
+
+const USAGE = `Usage: pnpm jobs:doctor [--json] [--root <dir>]
+
+Lists every queue in QUEUE_NAMES with its handler, worker registration and
+QueueService method, and reports drift between them. Exit code 1 when an error
+is found (warnings alone exit 0).`;
+
+function print(report: DoctorReport, out: NodeJS.WritableStream): void {
+  const lines = [`Queues (${report.queues.length})`];
+  for (const queue of report.queues) {
+    lines.push(`  ${queue.key}  '${queue.name}'  ${queue.place}`);
+    lines.push(
+      `    handler       ${queue.handler ? `${queue.handler.name}  ${queue.handler.place}` : '-'}`,
+    );
+    lines.push(`    registration  ${queue.registration?.place ?? '-'}`);
+    lines.push(
+      `    queue method  ${queue.queueMethod ? `${queue.queueMethod.name}  ${queue.queueMethod.place}` : '-'}`,
+    );
+  }
+  if (report.findings.length === 0) lines.push('No drift found.');
+  for (const finding of report.findings)
+    lines.push(`${finding.severity}: ${finding.place}: ${finding.message}`);
+  out.write(`${lines.join('\n')}\n`);
+}
+
+/** `pnpm jobs:doctor`: returns the exit code. */
+export async function main(
+  argv: string[],
+  context: { kitRoot: string; cwd?: string },
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      root: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const root = values.root ? resolve(context.cwd ?? process.cwd(), values.root) : context.kitRoot;
+  try {
+    const layout = loadLayout(root);
+    const dir = join(root, layout.handlersDir);
+    const handlerFiles = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => name.endsWith('.handler.ts'))
+          .sort()
+          .map((name) => `${layout.handlersDir}/${name}`)
+      : [];
+    const report = inspectHost(new VirtualTree(diskSource(root)), layout, handlerFiles);
+    if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else print(report, process.stdout);
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof KitError)) throw error;
+    if (values.json)
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, queues: [], findings: [], error: error.message }, null, 2)}\n`,
+      );
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
+}
