@@ -4,12 +4,14 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository this kit lives in: the host every temporary copy starts from. */
@@ -54,6 +56,30 @@ export function hashTree(root: string): string {
 }
 
 /**
+ * Package links in a copied node_modules that point outside the copied tree (into
+ * the repository's .pnpm store, at a depth the copy does not share) are made
+ * absolute; links between the host's own packages stay relative, so they resolve
+ * inside the copy.
+ */
+function relinkOutside(from: string, copy: string, dir = ''): void {
+  for (const entry of readdirSync(join(copy, dir), { withFileTypes: true })) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isSymbolicLink()) {
+      if (!dir.split('/').includes('node_modules')) continue;
+      const target = resolve(dirname(join(from, path)), readlinkSync(join(copy, path)));
+      if (relative(from, target).startsWith('..')) {
+        unlinkSync(join(copy, path));
+        symlinkSync(target, join(copy, path));
+      }
+    } else if (entry.isDirectory() && entry.name !== '.bin') {
+      const insideModules = dir.split('/').includes('node_modules');
+      // Inside node_modules only scope folders (@acme/…) hold further links.
+      if (!insideModules || entry.name.startsWith('@')) relinkOutside(from, copy, path);
+    }
+  }
+}
+
+/**
  * Copies `from` (default: this repository) into a new temporary folder. The
  * packages' own node_modules are copied with their relative links, so workspace
  * packages resolve to the copy; the root node_modules is linked, not copied.
@@ -66,6 +92,7 @@ export function createTempHost(from: string = repoRoot): TempHost {
     preserveTimestamps: true,
     filter: (source) => !isSkipped(source, from),
   });
+  relinkOutside(from, root);
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   return {
     root,
