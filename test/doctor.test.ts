@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../scripts/jobkit/doctor/inspect-host.js';
-import { createTempHost, repoRoot, type TempHost } from './support/temp-host.js';
+import { BASELINE_QUEUES, createTempHost, repoRoot, type TempHost } from './support/temp-host.js';
 
 async function doctor(
   root: string,

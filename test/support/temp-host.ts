@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -79,10 +80,33 @@ function relinkOutside(from: string, copy: string, dir = ''): void {
   }
 }
 
+/** The jobs this repository ships with; tests start from a host holding only these. */
+export const BASELINE_QUEUES = ['WELCOME_EMAIL', 'NOTIFICATION_EMAIL', 'WEBHOOK_DELIVERY'];
+
 /**
- * Copies `from` (default: this repository) into a new temporary folder. The
- * packages' own node_modules are copied with their relative links, so workspace
- * packages resolve to the copy; the root node_modules is linked, not copied.
+ * Jobs generated into this repository since (say, AUDIT_LOG_EXPORT from the README's
+ * example) are removed from the copy with the kit's own removal, so tests that
+ * generate those names again start from the same host as on a fresh clone.
+ */
+function removeJobsBeyondBaseline(root: string): void {
+  const queues = readFileSync(join(root, 'packages/shared/src/queues.ts'), 'utf8');
+  const keys = [...queues.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1] ?? '');
+  for (const key of keys.filter((name) => !BASELINE_QUEUES.includes(name))) {
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'scripts/bin/gen-job.mjs'), '--root', root, '--remove', key, '--no-verify'],
+      {
+        stdio: 'pipe',
+      },
+    );
+  }
+}
+
+/**
+ * Copies `from` (default: this repository, reduced to its baseline jobs) into a
+ * new temporary folder. The packages' own node_modules are copied with their
+ * relative links, so workspace packages resolve to the copy; the root
+ * node_modules is linked, not copied.
  */
 export function createTempHost(from: string = repoRoot): TempHost {
   const root = mkdtempSync(join(tmpdir(), 'jobkit-host-'));
@@ -94,6 +118,7 @@ export function createTempHost(from: string = repoRoot): TempHost {
   });
   relinkOutside(from, root);
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  if (from === repoRoot) removeJobsBeyondBaseline(root);
   return {
     root,
     read: (path) => readFileSync(join(root, path), 'utf8'),
