@@ -14,7 +14,13 @@ let pool: pg.Pool | undefined;
 
 /** The process-wide pool, created on first use from `DATABASE_URL`. */
 export function getPool(): pg.Pool {
-  pool ??= new pg.Pool({ connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL });
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL });
+    // A server-side end of an idle connection (restart, idle timeout) is emitted on
+    // the pool, which has already dropped that client; unheard, it would crash the
+    // process.
+    pool.on('error', (error) => process.emitWarning(error));
+  }
   return pool;
 }
 
@@ -42,10 +48,13 @@ export async function withServiceContext<T>(
   { signal }: ServiceContextOptions = {},
 ): Promise<T> {
   signal?.throwIfAborted();
-  const client = await getPool().connect();
-  // On abort the connection is destroyed rather than sent a ROLLBACK: a busy
-  // connection would only read it after the running query, and a closed one makes
-  // the server roll back at once.
+  const connectedPool = getPool();
+  const client = await connectedPool.connect();
+  // On abort the connection is destroyed rather than sent a ROLLBACK, which a busy
+  // connection would only read after the running query. The server notices a
+  // closed connection only when that query ends too, so its backend is also
+  // terminated: that rolls the transaction back and frees its locks at once.
+  let backendPid: number | undefined;
   let released = false;
   const release = (error?: Error): void => {
     if (released) return;
@@ -62,12 +71,27 @@ export async function withServiceContext<T>(
   const onAbort = (): void => {
     const error = abortReason(signal as AbortSignal);
     release(error);
+    if (backendPid !== undefined) {
+      connectedPool
+        .query('SELECT pg_terminate_backend($1)', [backendPid])
+        .catch((terminateError: unknown) =>
+          // The caller already has its rejection; the server still rolls back once
+          // the running query ends, so this is only worth a warning.
+          process.emitWarning(
+            terminateError instanceof Error ? terminateError : String(terminateError),
+          ),
+        );
+    }
     rejectAborted(error);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.query('BEGIN');
-    await client.query("SELECT set_config('app.service_context', $1, true)", [reason]);
+    const { rows } = await client.query<{ pid: number }>(
+      "SELECT set_config('app.service_context', $1, true), pg_backend_pid() AS pid",
+      [reason],
+    );
+    backendPid = rows[0]?.pid;
     const result = await Promise.race([fn(client), aborted]);
     await client.query('COMMIT');
     return result;

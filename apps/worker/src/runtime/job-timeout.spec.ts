@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError } from 'bullmq';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobTimeoutError, runWithTimeout } from './job-timeout';
+
+/** Work that never settles and never looks at its signal. */
+const ignoresSignal = (): Promise<never> => new Promise<never>(() => undefined);
+
+/** Tracks whether a promise has settled, without ever leaving it unhandled. */
+function track<T>(promise: Promise<T>) {
+  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  const done = promise.then(
+    (value) => {
+      Object.assign(state, { settled: true, value });
+    },
+    (error: unknown) => {
+      Object.assign(state, { settled: true, error });
+    },
+  );
+  return { state, done };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('JobTimeoutError', () => {
+  it('is a plain, retryable error naming the timeout', () => {
+    const error = new JobTimeoutError(1500);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(UnrecoverableError);
+    expect(error.name).toBe('JobTimeoutError');
+    expect(error.timeoutMs).toBe(1500);
+    expect(error.message).toBe('The job did not finish within 1500 ms');
+  });
+});
+
+describe('runWithTimeout', () => {
+  it('resolves with the value of work that finishes in time, and clears its timer', async () => {
+    vi.useFakeTimers();
+    let received: AbortSignal | undefined;
+
+    const result = await runWithTimeout(1_000, undefined, async (signal) => {
+      received = signal;
+      return { sent: 3 };
+    });
+
+    expect(result).toEqual({ sent: 3 });
+    expect(received?.aborted).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects with the error of work that fails in time, and clears its timer', async () => {
+    vi.useFakeTimers();
+    const failure = new Error('provider down');
+
+    await expect(
+      runWithTimeout(1_000, undefined, async () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('fails with JobTimeoutError when the time is up, even if work ignores its signal', async () => {
+    vi.useFakeTimers();
+    const run = track(runWithTimeout(5_000, undefined, ignoresSignal));
+
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(run.state.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await run.done;
+
+    expect(run.state.error).toBeInstanceOf(JobTimeoutError);
+    expect(run.state.error).toMatchObject({ timeoutMs: 5_000 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('aborts the signal it gives work when the time is up, with the timeout as reason', async () => {
+    vi.useFakeTimers();
+    let received: AbortSignal | undefined;
+    const run = track(
+      runWithTimeout(100, undefined, (signal) => {
+        received = signal;
+        return ignoresSignal();
+      }),
+    );
+
+    expect(received?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    await run.done;
+
+    expect(received?.aborted).toBe(true);
+    expect(received?.reason).toBeInstanceOf(JobTimeoutError);
+    expect(run.state.error).toBe(received?.reason);
+  });
+
+  it('lets the worker cancel the job first, rejecting with its reason', async () => {
+    vi.useFakeTimers();
+    const worker = new AbortController();
+    const cancelled = new Error('job cancelled by the worker');
+    let received: AbortSignal | undefined;
+    const run = track(
+      runWithTimeout(10_000, worker.signal, (signal) => {
+        received = signal;
+        return ignoresSignal();
+      }),
+    );
+
+    await vi.advanceTimersByTimeAsync(50);
+    worker.abort(cancelled);
+    await run.done;
+
+    expect(run.state.error).toBe(cancelled);
+    expect(received?.reason).toBe(cancelled);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('wraps a cancellation reason that is not an Error', async () => {
+    const worker = new AbortController();
+    const run = runWithTimeout(10_000, worker.signal, ignoresSignal);
+
+    worker.abort('shutdown');
+
+    await expect(run).rejects.toThrow(new Error('The job was cancelled: shutdown'));
+  });
+
+  it('rejects at once when the worker signal has already aborted', async () => {
+    vi.useFakeTimers();
+    const reason = new Error('cancelled before start');
+    let received: AbortSignal | undefined;
+
+    await expect(
+      runWithTimeout(10_000, AbortSignal.abort(reason), (signal) => {
+        received = signal;
+        return ignoresSignal();
+      }),
+    ).rejects.toBe(reason);
+    expect(received?.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ignores a worker signal that never aborts', async () => {
+    const worker = new AbortController();
+
+    await expect(runWithTimeout(1_000, worker.signal, async () => 'done')).resolves.toBe('done');
+    worker.abort(new Error('after the fact'));
+  });
+
+  it('leaves no unhandled rejection when abandoned work fails later', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let failedLate = false;
+      const run = runWithTimeout(10, undefined, async () => {
+        await sleep(60);
+        failedLate = true;
+        throw new Error('failed after the timeout');
+      });
+
+      await expect(run).rejects.toBeInstanceOf(JobTimeoutError);
+      expect(failedLate).toBe(false);
+      // Long enough for the work to fail and for Node to report it, were it unhandled.
+      await sleep(100);
+      expect(failedLate).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+
+    expect(unhandled).toEqual([]);
+  });
+
+  it('leaves no unhandled rejection when work fails after a worker cancellation', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const worker = new AbortController();
+      let failedLate = false;
+      const run = runWithTimeout(10_000, worker.signal, async (signal) => {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        await sleep(10);
+        failedLate = true;
+        throw new Error('cleanup failed');
+      });
+
+      worker.abort(new Error('cancelled'));
+
+      await expect(run).rejects.toThrow('cancelled');
+      await sleep(60);
+      expect(failedLate).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+
+    expect(unhandled).toEqual([]);
+  });
+});
