@@ -59,10 +59,29 @@ export function createProducer(options: ProducerOptions = {}): Producer {
 }
 
 let sharedProducer: Producer | undefined;
+let sharedOptions: ProducerOptions = {};
 
-/** The worker process's producer, created on first use from the environment. */
+function sameOptions(a: ProducerOptions, b: ProducerOptions): boolean {
+  return JSON.stringify([a.prefix, a.connection]) === JSON.stringify([b.prefix, b.connection]);
+}
+
+/**
+ * Sets the Redis connection and prefix of the worker process's producer. The worker
+ * pool calls it with its own, so follow-up jobs land next to the jobs that queue
+ * them even when the pool was not configured from the environment.
+ */
+export function configureProducer(options: ProducerOptions): void {
+  // Jobs already queued follow-ups through the current producer: switching it
+  // silently would split them across two places.
+  if (sharedProducer && !sameOptions(options, sharedOptions)) {
+    throw new Error('The producer is in use with other settings; call closeProducer() first');
+  }
+  sharedOptions = options;
+}
+
+/** The worker process's producer, created on first use (see `configureProducer`). */
 export function getProducer(): Producer {
-  sharedProducer ??= createProducer();
+  sharedProducer ??= createProducer(sharedOptions);
   return sharedProducer;
 }
 

@@ -2,6 +2,7 @@ import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { QueueName } from '@forgestack/shared';
 import { createLogger } from '../telemetry/logger';
+import { configureProducer } from './producer';
 import { redisSettingsFromEnv } from './redis';
 
 export interface WorkerPoolOptions {
@@ -31,6 +32,9 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const prefix = options.prefix ?? settings.prefix;
   const concurrency = options.concurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 5);
   const workers: Worker[] = [];
+  // Handlers queue follow-up jobs through the process's producer: on this pool's
+  // Redis and prefix, or a worker started with a prefix would queue them elsewhere.
+  configureProducer({ connection, prefix });
 
   return {
     workers,

@@ -1,0 +1,383 @@
+import { randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createHostPool,
+  createQueueService,
+  createRuntimeHost,
+  loadRuntimeModules,
+  startHostWorkers,
+  type RuntimeHost,
+  type RuntimeModules,
+} from '../support/runtime-host.js';
+import type {
+  CrmSyncData,
+  CrmSyncHandlerModule,
+  OrderWebhookData,
+  PartnerWebhookData,
+  SlowUpstreamData,
+  SlowUpstreamHandlerModule,
+  StepsOnlyResult,
+  UsageReportData,
+  UsageReportHandlerModule,
+  UsageReportResult,
+} from '../support/runtime-jobs.js';
+import {
+  QueueHarness,
+  captureLogger,
+  deferred,
+  sleep,
+  startReceiver,
+  uniqueName,
+  useTeardown,
+  type ReceivedRequest,
+} from '../support/runtime-services.js';
+
+/**
+ * Retries, backoff, invalid data, timeouts and cancellation of generated jobs, on a
+ * real BullMQ queue: every attempt below is a real attempt of a real worker.
+ */
+let runtime: RuntimeHost | undefined;
+let modules: RuntimeModules;
+let usageReportHandler: UsageReportHandlerModule;
+let crmSyncHandler: CrmSyncHandlerModule;
+let slowUpstreamHandler: SlowUpstreamHandlerModule;
+
+beforeAll(async () => {
+  runtime = await createRuntimeHost();
+  modules = await loadRuntimeModules(runtime);
+  [usageReportHandler, crmSyncHandler, slowUpstreamHandler] = await Promise.all([
+    runtime.load<UsageReportHandlerModule>('apps/worker/src/handlers/usage-report.handler.ts', [
+      'createUsageReportHandler',
+    ]),
+    runtime.load<CrmSyncHandlerModule>('apps/worker/src/handlers/crm-sync.handler.ts', [
+      'createCrmSyncHandler',
+    ]),
+    runtime.load<SlowUpstreamHandlerModule>('apps/worker/src/handlers/slow-upstream.handler.ts', [
+      'createSlowUpstreamHandler',
+    ]),
+  ]);
+});
+afterAll(() => runtime?.host.remove());
+
+const SECRET = `runtime-${randomUUID()}`;
+let savedSecret: string | undefined;
+beforeEach(() => {
+  savedSecret = process.env.WEBHOOK_SIGNING_SECRET;
+  process.env.WEBHOOK_SIGNING_SECRET = SECRET;
+});
+afterEach(() => {
+  if (savedSecret === undefined) delete process.env.WEBHOOK_SIGNING_SECRET;
+  else process.env.WEBHOOK_SIGNING_SECRET = savedSecret;
+});
+
+/**
+ * The time between two attempts is never shorter than the backoff. It may be longer
+ * by the work of one attempt and by Redis's timer: the worker blocks on Redis until
+ * the delayed job is due, and Redis checks blocked clients' timeouts on its 10 Hz
+ * cron, up to 100 ms late. The slack stays below the webhooks' 300 ms base delay, so
+ * a fixed schedule (300, 300) cannot pass for an exponential one (300, 600), nor the
+ * reverse.
+ */
+const EARLY_MS = 5;
+const LATE_MS = 250;
+
+function gapsBetween(times: readonly number[]): number[] {
+  return times.slice(1).map((time, index) => time - (times[index] ?? time));
+}
+
+/** Checks the gaps between attempts and returns them, rounded, for the test's annotation. */
+function expectGaps(times: readonly number[], expected: readonly number[]): string {
+  const gaps = gapsBetween(times);
+  expect(gaps, `gaps ${gaps.map((gap) => gap.toFixed(0)).join(', ')} ms`).toHaveLength(
+    expected.length,
+  );
+  gaps.forEach((gap, index) => {
+    const want = expected[index] ?? Number.NaN;
+    expect(gap, `gap ${index + 1}: ${gap.toFixed(0)} ms, expected ~${want} ms`).toBeGreaterThan(
+      want - EARLY_MS,
+    );
+    expect(gap, `gap ${index + 1}: ${gap.toFixed(0)} ms, expected ~${want} ms`).toBeLessThan(
+      want + LATE_MS,
+    );
+  });
+  return `gaps between attempts: ${gaps.map((gap) => gap.toFixed(0)).join(', ')} ms (backoff ${expected.join(', ')} ms)`;
+}
+
+function keysOf(requests: readonly ReceivedRequest[]): unknown[] {
+  return requests.map((request) => request.headers['idempotency-key']);
+}
+
+describe('retries with backoff', () => {
+  it('retries a webhook answering 500, 500, 200: 3 attempts, exponential gaps d and 2d', async ({
+    annotate,
+  }) => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('retry_exp');
+    const queues = new QueueHarness(prefix, teardown);
+    const { ORDER_WEBHOOK_JOB } = modules.shared;
+    expect(ORDER_WEBHOOK_JOB.options).toMatchObject({
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 300 },
+    });
+    const receiver = await startReceiver(teardown, (index) => (index < 2 ? 500 : 200));
+    const events = await queues.queueEvents(ORDER_WEBHOOK_JOB.queue);
+    startHostWorkers(modules, teardown, { prefix });
+    const service = createQueueService(modules, teardown, prefix);
+
+    const data: OrderWebhookData = { orderId: randomUUID(), endpoint: `${receiver.url}/orders` };
+    const job = await service.enqueueOrderWebhook(data);
+    const result = await job.waitUntilFinished(events, 10_000);
+
+    expect(result.webhookStatus).toBe(200);
+    expect(receiver.requests).toHaveLength(3);
+    const stored = await queues.queue(ORDER_WEBHOOK_JOB.queue).getJob(job.id ?? '');
+    expect(stored?.attemptsMade).toBe(3);
+    expect(await stored?.getState()).toBe('completed');
+    const { delay } = ORDER_WEBHOOK_JOB.options.backoff;
+    await annotate(
+      expectGaps(
+        receiver.requests.map((request) => request.at),
+        [delay, 2 * delay],
+      ),
+    );
+    // Every attempt carries the same key, so the receiver can drop repeats.
+    expect(new Set(keysOf(receiver.requests))).toEqual(
+      new Set([`${ORDER_WEBHOOK_JOB.queue}-${job.id}`]),
+    );
+  });
+
+  it('retries a webhook answering 500, 500, 200: 3 attempts, fixed gaps d and d', async ({
+    annotate,
+  }) => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('retry_fixed');
+    const queues = new QueueHarness(prefix, teardown);
+    const { PARTNER_WEBHOOK_JOB } = modules.shared;
+    expect(PARTNER_WEBHOOK_JOB.options).toMatchObject({
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 300 },
+    });
+    const receiver = await startReceiver(teardown, (index) => (index < 2 ? 500 : 200));
+    const events = await queues.queueEvents(PARTNER_WEBHOOK_JOB.queue);
+    startHostWorkers(modules, teardown, { prefix });
+    const service = createQueueService(modules, teardown, prefix);
+
+    const data: PartnerWebhookData = { eventId: randomUUID(), endpoint: `${receiver.url}/events` };
+    const job = await service.enqueuePartnerWebhook(data);
+    const result = await job.waitUntilFinished(events, 10_000);
+
+    expect(result.webhookStatus).toBe(200);
+    expect(receiver.requests).toHaveLength(3);
+    const stored = await queues.queue(PARTNER_WEBHOOK_JOB.queue).getJob(job.id ?? '');
+    expect(stored?.attemptsMade).toBe(3);
+    const { delay } = PARTNER_WEBHOOK_JOB.options.backoff;
+    await annotate(
+      expectGaps(
+        receiver.requests.map((request) => request.at),
+        [delay, delay],
+      ),
+    );
+  });
+
+  it('fails a job whose step always throws after exactly retries + 1 attempts', async ({
+    annotate,
+  }) => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('retry_out');
+    const queues = new QueueHarness(prefix, teardown);
+    const { CRM_SYNC_JOB } = modules.shared;
+    const retries = CRM_SYNC_JOB.options.attempts - 1;
+    expect(retries).toBe(3);
+    expect(CRM_SYNC_JOB.options.backoff).toEqual({ type: 'fixed', delay: 100 });
+    const events = await queues.queueEvents(CRM_SYNC_JOB.queue);
+    const { logger, entries } = captureLogger();
+    const calls: number[] = [];
+    const pool = createHostPool(modules, teardown, { prefix });
+    pool.createWorker<CrmSyncData, StepsOnlyResult>(
+      CRM_SYNC_JOB.queue,
+      crmSyncHandler.createCrmSyncHandler({
+        logger,
+        pushesTheContactToTheCrm: async () => {
+          calls.push(performance.now());
+          throw new Error('CRM answered 503');
+        },
+      }),
+    );
+    const service = createQueueService(modules, teardown, prefix);
+
+    const job = await service.enqueueCrmSync({ contactId: randomUUID() });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow('CRM answered 503');
+
+    expect(calls).toHaveLength(retries + 1);
+    const stored = await queues.queue(CRM_SYNC_JOB.queue).getJob(job.id ?? '');
+    expect(await stored?.getState()).toBe('failed');
+    expect(stored?.attemptsMade).toBe(retries + 1);
+    expect(stored?.failedReason).toBe('CRM answered 503');
+    const failures = entries.filter((entry) => entry.message === 'CrmSync failed');
+    expect(failures.map((entry) => [entry.details.attempt, entry.details.willRetry])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, false],
+    ]);
+    const { delay } = CRM_SYNC_JOB.options.backoff;
+    await annotate(expectGaps(calls, [delay, delay, delay]));
+  });
+});
+
+describe('invalid data', () => {
+  it('fails at once without a retry and logs the field', async () => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('invalid');
+    const queues = new QueueHarness(prefix, teardown);
+    const { USAGE_REPORT_JOB } = modules.shared;
+    expect(USAGE_REPORT_JOB.options.attempts).toBeGreaterThan(1);
+    const events = await queues.queueEvents(USAGE_REPORT_JOB.queue);
+    const { logger, entries } = captureLogger();
+    const pool = createHostPool(modules, teardown, { prefix });
+    const worker = pool.createWorker<UsageReportData, UsageReportResult>(
+      USAGE_REPORT_JOB.queue,
+      usageReportHandler.createUsageReportHandler({ logger }),
+    );
+    const failedAttempts: Error[] = [];
+    worker.on('failed', (_job, error) => failedAttempts.push(error));
+
+    // Straight onto the queue with the job's own policy: only the worker checks it.
+    const job = await queues.queue(USAGE_REPORT_JOB.queue).add(
+      USAGE_REPORT_JOB.queue,
+      {
+        orgId: randomUUID(),
+        userId: 'user-7',
+        userEmail: 'owner@example.com',
+      },
+      USAGE_REPORT_JOB.options,
+    );
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/userId/);
+    // Several backoff delays later there is still no second attempt.
+    await sleep(USAGE_REPORT_JOB.options.backoff.delay * 4);
+
+    const stored = await queues.queue(USAGE_REPORT_JOB.queue).getJob(job.id ?? '');
+    expect(await stored?.getState()).toBe('failed');
+    expect(stored?.attemptsMade).toBe(1);
+    expect(stored?.attemptsStarted).toBe(1);
+    expect(stored?.failedReason).toBe(
+      'Invalid data for job usage-report: userId: expected a UUID string, received a string in another format',
+    );
+    expect(failedAttempts.map((error) => error.name)).toEqual(['InvalidJobDataError']);
+    expect(entries.filter((entry) => entry.message === 'UsageReport started')).toHaveLength(1);
+    const failures = entries.filter((entry) => entry.message === 'UsageReport failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.level).toBe('error');
+    expect(failures[0]?.details).toMatchObject({ attempt: 1, willRetry: false, field: 'userId' });
+  });
+});
+
+describe('timeouts and cancellation', () => {
+  interface StepRun {
+    attempt: number;
+    startedAt: number;
+    abortedAt?: number;
+    sawAborted?: boolean;
+    reason?: unknown;
+  }
+
+  /** A step that, on its first run only, waits until its signal aborts. */
+  function waitOnSignalOnce(runs: StepRun[], started: () => void) {
+    return (_data: SlowUpstreamData, signal: AbortSignal): Promise<void> => {
+      const run: StepRun = { attempt: runs.length + 1, startedAt: performance.now() };
+      runs.push(run);
+      if (run.attempt > 1) return Promise.resolve();
+      started();
+      return new Promise((_resolve, reject) => {
+        signal.addEventListener(
+          'abort',
+          () => {
+            run.abortedAt = performance.now();
+            run.sawAborted = signal.aborted;
+            run.reason = signal.reason;
+            reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          },
+          { once: true },
+        );
+      });
+    };
+  }
+
+  async function startSlowUpstream(label: string) {
+    const teardown = useTeardown();
+    const prefix = uniqueName(label);
+    const queues = new QueueHarness(prefix, teardown);
+    const { SLOW_UPSTREAM_JOB } = modules.shared;
+    const events = await queues.queueEvents(SLOW_UPSTREAM_JOB.queue);
+    const runs: StepRun[] = [];
+    const firstStarted = deferred();
+    const pool = createHostPool(modules, teardown, { prefix });
+    const worker = pool.createWorker<SlowUpstreamData, StepsOnlyResult>(
+      SLOW_UPSTREAM_JOB.queue,
+      slowUpstreamHandler.createSlowUpstreamHandler({
+        logger: captureLogger().logger,
+        waitsForTheUpstream: waitOnSignalOnce(runs, () => firstStarted.resolve()),
+      }),
+    );
+    const failures: { attempt: number; error: Error; at: number }[] = [];
+    worker.on('failed', (job: Job<SlowUpstreamData> | undefined, error) =>
+      failures.push({ attempt: job?.attemptsMade ?? -1, error, at: performance.now() }),
+    );
+    const service = createQueueService(modules, teardown, prefix);
+    const job = await service.enqueueSlowUpstream({ documentId: randomUUID() });
+    return { queues, events, runs, firstStarted, worker, failures, job, SLOW_UPSTREAM_JOB };
+  }
+
+  it('fails an attempt that overruns timeoutSeconds with JobTimeoutError, aborts the step and retries', async () => {
+    const { queues, events, runs, failures, job, SLOW_UPSTREAM_JOB } =
+      await startSlowUpstream('timeout');
+    expect(SLOW_UPSTREAM_JOB.timeoutMs).toBe(1000);
+
+    await job.waitUntilFinished(events, 10_000);
+
+    const timeout = new modules.jobTimeout.JobTimeoutError(SLOW_UPSTREAM_JOB.timeoutMs);
+    expect(failures.map(({ error }) => [error.name, error.message])).toEqual([
+      [timeout.name, timeout.message],
+    ]);
+    expect(failures[0]?.error).toBeInstanceOf(modules.jobTimeout.JobTimeoutError);
+    const [first, second] = runs;
+    expect(runs).toHaveLength(2);
+    // The step saw its signal abort, with the timeout as the reason, after ~1 s.
+    expect(first?.sawAborted).toBe(true);
+    expect(first?.reason).toBeInstanceOf(modules.jobTimeout.JobTimeoutError);
+    const waited = (first?.abortedAt ?? 0) - (first?.startedAt ?? 0);
+    expect(waited).toBeGreaterThan(SLOW_UPSTREAM_JOB.timeoutMs - 50);
+    expect(waited).toBeLessThan(SLOW_UPSTREAM_JOB.timeoutMs + 500);
+    expect(second?.attempt).toBe(2);
+    const stored = await queues.queue(SLOW_UPSTREAM_JOB.queue).getJob(job.id ?? '');
+    expect(await stored?.getState()).toBe('completed');
+    expect(stored?.attemptsMade).toBe(2);
+  });
+
+  it('stops a running job on worker.cancelJob: the step sees the abort and the attempt fails at once', async () => {
+    const { queues, events, runs, firstStarted, worker, failures, job, SLOW_UPSTREAM_JOB } =
+      await startSlowUpstream('cancel');
+    await firstStarted.promise;
+
+    const cancelledAt = performance.now();
+    expect(worker.cancelJob(job.id ?? '', 'operator stopped it')).toBe(true);
+    await job.waitUntilFinished(events, 10_000);
+
+    const [first] = runs;
+    expect(first?.sawAborted).toBe(true);
+    expect(first?.reason).toBe('operator stopped it');
+    expect(failures.map(({ error }) => error.message)).toEqual([
+      'The job was cancelled: operator stopped it',
+    ]);
+    // Well before the 1 s timeout: the cancellation, not the deadline, ended it.
+    expect((failures[0]?.at ?? Infinity) - cancelledAt).toBeLessThan(
+      SLOW_UPSTREAM_JOB.timeoutMs / 2,
+    );
+    // A cancelled attempt is a failed attempt like any other: the job is retried.
+    const stored = await queues.queue(SLOW_UPSTREAM_JOB.queue).getJob(job.id ?? '');
+    expect(runs).toHaveLength(2);
+    expect(stored?.attemptsMade).toBe(2);
+    expect(await stored?.getState()).toBe('completed');
+  });
+});
