@@ -36,6 +36,7 @@ export const jobkitConfigSchema = z.strictObject({
   workerRuntimeDir: path.optional(),
   loggerModule: path.optional(),
   emailServiceModule: path.optional(),
+  webhookClientModule: path.optional(),
   queueServiceFile: path.optional(),
   testRunner: z.enum(['vitest', 'jest'], { error: 'must be "vitest" or "jest"' }).optional(),
   registrationHelper: identifier.optional(),

@@ -20,6 +20,8 @@ export interface HostLayout {
   loggerModule: string;
   /** The module exporting `emailService.send(message)`. */
   emailServiceModule: string;
+  /** Where the kit keeps its signed-webhook client (created when a job first needs it). */
+  webhookClientModule: string;
   queueServiceFile: string;
   /** The test runner of the worker package. */
   testRunner: 'vitest' | 'jest';
@@ -42,6 +44,7 @@ export const DEFAULT_LAYOUT: HostLayout = {
   workerRuntimeDir: 'apps/worker/src/runtime',
   loggerModule: 'apps/worker/src/telemetry/logger.ts',
   emailServiceModule: 'apps/worker/src/services/email.service.ts',
+  webhookClientModule: 'apps/worker/src/services/webhook.client.ts',
   queueServiceFile: 'apps/api/src/queue/queue.service.ts',
   testRunner: 'vitest',
   registrationHelper: 'createWorker',

@@ -1,4 +1,5 @@
 import { moduleSpecifier, type HostLayout } from '../host/layout.js';
+import { supportPaths } from './support-files.js';
 import {
   formatHintOf,
   invalidValueOf,
@@ -58,6 +59,7 @@ function numberLiteral(value: number): string {
 /** Everything the job templates read. Names are flat at the top level so templates stay short. */
 export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
   const { answers, names, files } = job;
+  const support = supportPaths(layout);
   const { retries, backoff, timeoutSeconds, priority, sideEffects } = answers;
   const fields = answers.fields.map((field, index) => {
     const hint = formatHintOf(field.type);
@@ -117,10 +119,23 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     testUsesDefaults: Boolean(job.emailField || job.followUps.length > 0),
     vitest: layout.testRunner === 'vitest',
     mockFn: layout.testRunner === 'vitest' ? 'vi.fn' : 'jest.fn',
+    registrationHelper: layout.registrationHelper,
+    enqueueViaAddJob: layout.enqueueVia === 'addJob',
+    tracing: layout.tracing ?? false,
     modules: {
       handlerFromTest: moduleSpecifier(files.handlerTest, files.handler),
       contractFromIndex: moduleSpecifier(layout.sharedIndexFile, files.contract),
       handlerFromWorker: moduleSpecifier(layout.workerFile, files.handler),
+      jobData: moduleSpecifier(files.contract, support.jobData),
+      jobDefinition: moduleSpecifier(files.contract, support.jobDefinition),
+      queues: moduleSpecifier(files.contract, layout.queuesFile),
+      jobOutcome: moduleSpecifier(files.handler, support.jobOutcome),
+      jobTimeout: moduleSpecifier(files.handler, support.jobTimeout),
+      producer: moduleSpecifier(files.handler, support.producer),
+      emailService: moduleSpecifier(files.handler, layout.emailServiceModule),
+      webhookClient: moduleSpecifier(files.handler, layout.webhookClientModule),
+      logger: moduleSpecifier(files.handler, layout.loggerModule),
+      tracing: layout.tracing ? moduleSpecifier(files.handler, layout.tracing.module) : '',
     },
   };
 }

@@ -1,22 +1,20 @@
 import type { Job } from 'bullmq';
-import {
-  withServiceContext,
-  type ServiceContextOptions,
-  type ServiceTransaction,
-} from '@forgestack/db';
+import { withServiceContext } from '@forgestack/db';
 import {
   AUDIT_LOG_EXPORT_JOB,
   NOTIFICATION_EMAIL_JOB,
   parseAuditLogExportJobData,
   type AuditLogExportJobData,
   type NotificationEmailJobData,
-  type JobLogger,
 } from '@forgestack/shared';
 import { describeFailure, validateJobData } from '../runtime/job-outcome';
 import { runWithTimeout } from '../runtime/job-timeout';
 import { getProducer, type FollowUpJob } from '../runtime/producer';
 import { emailService, type EmailMessage, type SentEmail } from '../services/email.service';
 import { createLogger } from '../telemetry/logger';
+
+/** The transaction handle that `withServiceContext` passes to its callback. */
+export type ServiceTransaction = Parameters<Parameters<typeof withServiceContext>[1]>[0];
 
 /** What a completed Audit log export job returns; BullMQ keeps it as the job's return value. */
 export interface AuditLogExportJobResult {
@@ -33,7 +31,7 @@ export interface AuditLogExportJobResult {
  * implementations; tests pass doubles to `createAuditLogExportHandler`.
  */
 export interface AuditLogExportDependencies {
-  logger: JobLogger;
+  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
   /** A monotonic clock in milliseconds, for the duration log. */
   now: () => number;
   /** The job's own work: Generate CSV export of audit logs for a date range and email to user */
@@ -42,7 +40,7 @@ export interface AuditLogExportDependencies {
   withServiceContext: (
     reason: string,
     work: (tx: ServiceTransaction) => Promise<void>,
-    options: ServiceContextOptions,
+    options: { signal: AbortSignal },
   ) => Promise<void>;
   /** The job's reads and writes: they commit together, or roll back when this throws. */
   updateDatabase: (

@@ -1,16 +1,11 @@
 import type { Job } from 'bullmq';
-import {
-  withServiceContext,
-  type ServiceContextOptions,
-  type ServiceTransaction,
-} from '@forgestack/db';
+import { withServiceContext } from '@forgestack/db';
 import {
   INVOICE_DELIVERY_JOB,
   NOTIFICATION_EMAIL_JOB,
   parseInvoiceDeliveryJobData,
   type InvoiceDeliveryJobData,
   type NotificationEmailJobData,
-  type JobLogger,
 } from '@forgestack/shared';
 import { describeFailure, validateJobData } from '../runtime/job-outcome';
 import { runWithTimeout } from '../runtime/job-timeout';
@@ -23,6 +18,9 @@ import {
   type WebhookResponse,
 } from '../services/webhook.client';
 import { createLogger } from '../telemetry/logger';
+
+/** The transaction handle that `withServiceContext` passes to its callback. */
+export type ServiceTransaction = Parameters<Parameters<typeof withServiceContext>[1]>[0];
 
 /** What a completed Invoice delivery job returns; BullMQ keeps it as the job's return value. */
 export interface InvoiceDeliveryJobResult {
@@ -41,7 +39,7 @@ export interface InvoiceDeliveryJobResult {
  * implementations; tests pass doubles to `createInvoiceDeliveryHandler`.
  */
 export interface InvoiceDeliveryDependencies {
-  logger: JobLogger;
+  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
   /** A monotonic clock in milliseconds, for the duration log. */
   now: () => number;
   /** The job's own work: Renders an invoice, stores it, emails it and tells the customer's system */
@@ -50,7 +48,7 @@ export interface InvoiceDeliveryDependencies {
   withServiceContext: (
     reason: string,
     work: (tx: ServiceTransaction) => Promise<void>,
-    options: ServiceContextOptions,
+    options: { signal: AbortSignal },
   ) => Promise<void>;
   /** The job's reads and writes: they commit together, or roll back when this throws. */
   updateDatabase: (

@@ -3,7 +3,6 @@ import {
   CACHE_WARMUP_JOB,
   parseCacheWarmupJobData,
   type CacheWarmupJobData,
-  type JobLogger,
 } from '@forgestack/shared';
 import { describeFailure, validateJobData } from '../runtime/job-outcome';
 import { runWithTimeout } from '../runtime/job-timeout';
@@ -20,7 +19,7 @@ export interface CacheWarmupJobResult {
  * implementations; tests pass doubles to `createCacheWarmupHandler`.
  */
 export interface CacheWarmupDependencies {
-  logger: JobLogger;
+  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
   /** A monotonic clock in milliseconds, for the duration log. */
   now: () => number;
   /** The job's own work: Warms the pricing cache after a deploy */

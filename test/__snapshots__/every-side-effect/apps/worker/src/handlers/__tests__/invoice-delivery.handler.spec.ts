@@ -9,6 +9,7 @@ import {
   createInvoiceDeliveryHandler,
   defaultInvoiceDeliveryDependencies,
   type InvoiceDeliveryDependencies,
+  type ServiceTransaction,
 } from '../invoice-delivery.handler';
 
 const validData: InvoiceDeliveryJobData = {
@@ -40,9 +41,10 @@ function fakeJob(data: unknown): Job<InvoiceDeliveryJobData> {
 
 /** Doubles for every dependency; `overrides` swaps single ones. */
 function setup(overrides: Partial<InvoiceDeliveryDependencies> = {}) {
-  const tx = { query: vi.fn() };
+  // Opaque to the handler: it only hands the transaction to updateDatabase.
+  const tx = { query: vi.fn() } as unknown as ServiceTransaction;
   const deps = {
-    logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    logger: { info: vi.fn(), error: vi.fn() },
     now: vi.fn<() => number>().mockReturnValueOnce(1_000).mockReturnValueOnce(1_250),
     perform: vi.fn(async () => undefined),
     withServiceContext: vi.fn<InvoiceDeliveryDependencies['withServiceContext']>((_reason, work) =>

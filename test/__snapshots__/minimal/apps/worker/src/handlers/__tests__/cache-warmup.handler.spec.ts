@@ -20,7 +20,7 @@ function fakeJob(data: unknown): Job<CacheWarmupJobData> {
 /** Doubles for every dependency; `overrides` swaps single ones. */
 function setup(overrides: Partial<CacheWarmupDependencies> = {}) {
   const deps = {
-    logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    logger: { info: vi.fn(), error: vi.fn() },
     now: vi.fn<() => number>().mockReturnValueOnce(1_000).mockReturnValueOnce(1_250),
     perform: vi.fn(async () => undefined),
     ...overrides,
