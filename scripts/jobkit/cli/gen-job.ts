@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { AnswersRejectedError } from '../core/errors.js';
-import { generateJobs } from '../job/generate.js';
 import { printReport } from './output.js';
 
 const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
@@ -103,6 +102,13 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       const { removeJob } = await import('../job/remove-job.js');
       report = await removeJob({ ...common, name: values.remove });
     } else if (values.answers !== undefined) {
+      // Loaded only now: the planner, the templates and prettier. The formatter goes
+      // first: loading it starts prettier's thread, which then warms up while the
+      // larger planner loads and plans.
+      const [, { generateJobs }] = await Promise.all([
+        import('../core/format.js'),
+        import('../job/generate.js'),
+      ]);
       report = await generateJobs({ ...common, answers: readAnswers(values.answers, cwd) });
     } else {
       throw new AnswersRejectedError([

@@ -24,6 +24,8 @@ export type Action =
       content: () => string;
       /** Insert as an entry of an object literal, adding a comma to the one before if needed. */
       asEntry?: boolean;
+      /** Skip when every line of the content is already in the file (compared literally). */
+      unique?: boolean;
     }
   | { type: 'transform'; path: string; description: string; transform: (source: string) => string };
 
@@ -32,6 +34,30 @@ function existing(tree: VirtualTree, path: string): string {
   if (source === null)
     throw new HostError(`${path}: not found; the generator edits this file`, path);
   return source;
+}
+
+/** Whether every non-blank line of `text` is already a line of `source`. */
+function allLinesPresent(source: string, text: string): boolean {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines.length > 0 && lines.every((line) => hasLine(source, line));
+}
+
+/** `locateAnchor`, saying so when the lines are those of a file the plan already edited. */
+function locate(
+  tree: VirtualTree,
+  path: string,
+  source: string,
+  anchor: Anchor | readonly Anchor[],
+): number {
+  try {
+    return locateAnchor(path, source, anchor);
+  } catch (error) {
+    if (!(error instanceof AnchorError) || !tree.isChanged(path)) throw error;
+    throw new AnchorError(
+      `${error.message} (line numbers of the file as earlier steps of this run left it)`,
+      path,
+    );
+  }
 }
 
 export function runAction(tree: VirtualTree, action: Action): void {
@@ -48,15 +74,15 @@ export function runAction(tree: VirtualTree, action: Action): void {
     case 'append': {
       const source = existing(tree, action.path);
       const text = action.content();
-      const lines = text.split('\n').filter((line) => line.trim() !== '');
-      if (action.unique && lines.every((line) => hasLine(source, line))) return;
+      if (action.unique && allLinesPresent(source, text)) return;
       tree.write(action.path, appendLines(source, text));
       return;
     }
     case 'modify': {
       const source = existing(tree, action.path);
-      const offset = locateAnchor(action.path, source, action.anchor);
       const text = action.content();
+      if (action.unique && allLinesPresent(source, text)) return;
+      const offset = locate(tree, action.path, source, action.anchor);
       tree.write(
         action.path,
         action.asEntry ? insertEntryAt(source, offset, text) : insertAt(source, offset, text),

@@ -1,5 +1,6 @@
-import { commitChanges, nodeCommitFs, type CommitFs } from './commit.js';
+import { commitChanges, nodeCommitFs, rollbackAfter, type CommitFs } from './commit.js';
 import { unifiedDiff } from './diff.js';
+import { KitError } from './errors.js';
 import { formatChanges } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import type { FileChange } from './tree.js';
@@ -16,10 +17,40 @@ export interface ApplyOptions {
   fs?: CommitFs;
 }
 
+/** The run was stopped by a signal (Ctrl-C, a closed terminal, `kill`). */
+export class InterruptedError extends KitError {
+  override name = 'InterruptedError';
+
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal} while writing or checking the files`);
+  }
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * While files are being written and checked, a signal must not kill the process
+ * halfway: it is turned into an abort, the checks stop, and the files are put back.
+ */
+function watchSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
+  };
+  for (const name of SIGNALS) process.on(name, onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const name of SIGNALS) process.off(name, onSignal);
+    },
+  };
+}
+
 /**
  * The second half of every run: parse and format the planned files, then either
  * print them as a diff (dry run) or write them all-or-nothing and verify them,
- * putting every file back if verification fails (unless `keep`).
+ * putting every file back if verification fails (unless `keep`) or a signal
+ * interrupts the run.
  */
 export async function applyChanges(
   planned: FileChange[],
@@ -32,20 +63,30 @@ export async function applyChanges(
     report.diff = await unifiedDiff(changes);
     return;
   }
-  const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
-  if (!options.verify) return;
+  const signals = watchSignals();
   try {
-    await verifyChanges(
-      options.root,
-      changes.map((change) => change.path),
-      report.checks,
-      options.testRunner,
-    );
-  } catch (error) {
-    if (!options.keep) {
-      await rollback();
-      report.rolledBack = true;
+    const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
+    try {
+      signals.signal.throwIfAborted();
+      if (options.verify) {
+        await verifyChanges(
+          options.root,
+          changes.map((change) => change.path),
+          report.checks,
+          options.testRunner,
+          signals.signal,
+        );
+      }
+      signals.signal.throwIfAborted();
+    } catch (error) {
+      const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
+      if (!options.keep || signals.signal.aborted) {
+        await rollbackAfter(cause, rollback);
+        report.rolledBack = true;
+      }
+      throw cause;
     }
-    throw error;
+  } finally {
+    signals.dispose();
   }
 }

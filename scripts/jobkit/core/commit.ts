@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { KitError } from './errors.js';
 import type { FileChange } from './tree.js';
 
@@ -8,6 +9,7 @@ import type { FileChange } from './tree.js';
 export interface CommitFs {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   writeFile(path: string, data: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
@@ -17,6 +19,7 @@ export interface CommitFs {
 export const nodeCommitFs: CommitFs = {
   readFile: (path, encoding) => nodeFs.readFile(path, encoding),
   writeFile: (path, data) => nodeFs.writeFile(path, data),
+  chmod: (path, mode) => nodeFs.chmod(path, mode),
   rename: (from, to) => nodeFs.rename(from, to),
   unlink: (path) => nodeFs.unlink(path),
   mkdir: async (path) => {
@@ -31,14 +34,52 @@ export type Rollback = () => Promise<void>;
 /** Resolves `path` under `root`, refusing anything that would land outside it. */
 export function insideRoot(root: string, path: string): string {
   const absolute = resolve(root, path);
-  const back = relative(root, absolute);
-  if (back === '' || back.startsWith(`..${sep}`) || back === '..' || resolve(back) === back) {
+  if (!isWithin(root, absolute)) {
     throw new KitError(
       `${path}: outside the repository (${root}); the kit only writes inside it`,
       path,
     );
   }
   return absolute;
+}
+
+function isWithin(root: string, absolute: string): boolean {
+  const back = relative(root, absolute);
+  return !(back === '' || back === '..' || back.startsWith(`..${sep}`) || isAbsolute(back));
+}
+
+/**
+ * Refuses a target that is a symbolic link, or whose folder is reached through a link
+ * leading out of the repository: the lexical check above cannot see either, and a
+ * rename would replace the link instead of the file it points to.
+ */
+async function checkRealLocation(root: string, path: string, file: string): Promise<void> {
+  const stats = await lstatOrNull(path);
+  if (stats?.isSymbolicLink()) {
+    throw new KitError(
+      `${file}: is a symbolic link; the kit does not write through links, so replace it with the file it points to`,
+      file,
+    );
+  }
+  let dir = dirname(path);
+  while (!(await lstatOrNull(dir))) dir = dirname(dir);
+  const realRoot = await nodeFs.realpath(root);
+  const realDir = await nodeFs.realpath(dir);
+  if (realDir !== realRoot && !isWithin(realRoot, realDir)) {
+    throw new KitError(
+      `${file}: its folder leads out of the repository (to ${realDir}) through a symbolic link; the kit only writes inside ${realRoot}`,
+      file,
+    );
+  }
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await nodeFs.lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 async function readOrNull(fs: CommitFs, path: string): Promise<string | null> {
@@ -62,19 +103,24 @@ export async function commitChanges(
   changes: readonly FileChange[],
   fs: CommitFs = nodeCommitFs,
 ): Promise<Rollback> {
-  const targets = changes.map((change) => ({ change, path: insideRoot(root, change.path) }));
-  for (const { change, path } of targets) {
+  const targets: Target[] = [];
+  for (const change of changes) {
+    const path = insideRoot(root, change.path);
+    await checkRealLocation(root, path, change.path);
     if ((await readOrNull(fs, path)) !== change.before) {
       throw new KitError(
         `${change.path}: changed on disk while the kit was planning; run again`,
         change.path,
       );
     }
+    // A replaced file keeps its permissions; a new one gets the usual ones.
+    const mode = change.before === null ? undefined : (await nodeFs.stat(path)).mode & 0o7777;
+    targets.push({ change, path, ...(mode === undefined ? {} : { mode }) });
   }
 
   const createdDirs: string[] = [];
   const temporaries: string[] = [];
-  const applied: { change: FileChange; path: string }[] = [];
+  const applied: Target[] = [];
   const suffix = `.jobkit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 
   const ensureDir = async (dir: string): Promise<void> => {
@@ -84,15 +130,22 @@ export async function commitChanges(
     createdDirs.push(dir);
   };
 
+  /** `text` to a temporary sibling of `path`, then renamed over it. */
+  const replace = async (path: string, text: string, mode: number | undefined) => {
+    // Listed before writing: a write that fails halfway can leave a partial file.
+    temporaries.push(path + suffix);
+    await fs.writeFile(path + suffix, text);
+    if (mode !== undefined) await fs.chmod(path + suffix, mode);
+    await fs.rename(path + suffix, path);
+    temporaries.splice(temporaries.lastIndexOf(path + suffix), 1);
+  };
+
   const rollback: Rollback = async () => {
     const failures: string[] = [];
-    for (const { change, path } of applied.reverse()) {
+    for (const { change, path, mode } of applied.reverse()) {
       try {
         if (change.before === null) await fs.unlink(path);
-        else {
-          await fs.writeFile(path + suffix, change.before);
-          await fs.rename(path + suffix, path);
-        }
+        else await replace(path, change.before, mode);
       } catch (error) {
         failures.push(`${change.path}: ${(error as Error).message}`);
       }
@@ -119,24 +172,46 @@ export async function commitChanges(
   };
 
   try {
-    for (const { change, path } of targets) {
+    // Every new text is on disk next to its target before the first target changes.
+    for (const { change, path, mode } of targets) {
       if (change.after === null) continue;
       await ensureDir(dirname(path));
-      await fs.writeFile(path + suffix, change.after);
       temporaries.push(path + suffix);
+      await fs.writeFile(path + suffix, change.after);
+      if (mode !== undefined) await fs.chmod(path + suffix, mode);
     }
-    for (const { change, path } of targets) {
+    for (const target of targets) {
+      const { change, path } = target;
       if (change.after === null) await fs.unlink(path);
       else {
         await fs.rename(path + suffix, path);
         temporaries.splice(temporaries.indexOf(path + suffix), 1);
       }
-      applied.push({ change, path });
+      applied.push(target);
     }
     return rollback;
   } catch (error) {
-    await rollback();
+    await rollbackAfter(error, rollback);
     throw error;
+  }
+}
+
+interface Target {
+  change: FileChange;
+  path: string;
+  mode?: number;
+}
+
+/**
+ * Runs `rollback` after `error`. When the rollback fails too, the error names both,
+ * so the files to restore by hand are never hidden behind the first failure.
+ */
+export async function rollbackAfter(error: unknown, rollback: Rollback): Promise<void> {
+  try {
+    await rollback();
+  } catch (rollbackError) {
+    const first = error instanceof Error ? error.message : String(error);
+    throw new KitError(`${first}; then ${(rollbackError as Error).message}`);
   }
 }
 

@@ -42,9 +42,9 @@ export function locateAnchor(
     const matches = matchesOf(source, anchor.pattern);
     if (matches.length === 0) continue;
     if (matches.length > 1) {
-      const lines = matches.map((match) => lineOf(source, match.index)).join(', ');
+      const lines = matches.map((match) => lineOf(source, match.index));
       throw new AnchorError(
-        `${file}: ${anchor.description} matches ${matches.length} places (lines ${lines}); the kit needs exactly one (pattern /${anchor.pattern.source}/)`,
+        `${file}:${lines[0]}: ${anchor.description} matches ${matches.length} places (lines ${lines.join(', ')}); the kit needs exactly one to know where the new code goes (pattern /${anchor.pattern.source}/)`,
         file,
       );
     }
@@ -54,7 +54,10 @@ export function locateAnchor(
   const wanted = candidates
     .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)
     .join(' or ');
-  throw new AnchorError(`${file}: found no ${wanted}`, file);
+  throw new AnchorError(
+    `${file}: found no ${wanted} in its ${lineOf(source, source.length)} lines; the kit needs exactly one to know where the new code goes`,
+    file,
+  );
 }
 
 /** `text` spliced in at `offset`; no `String.replace`, so `$&` or `$1` in text stay as written. */

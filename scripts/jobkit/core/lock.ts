@@ -49,7 +49,12 @@ export function acquireLock(root: string): () => void {
       return () => {
         if (released) return;
         released = true;
-        unlinkSync(path);
+        // Already gone (removed by hand) is what releasing wants anyway.
+        try {
+          unlinkSync(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

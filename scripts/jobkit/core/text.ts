@@ -13,6 +13,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /**
  * The canonical form of an answer's free text: line breaks become `\n`, trailing
  * spaces go (prettier would drop them from comments), and the ends are trimmed.
+ * Applying it twice changes nothing.
  */
 export function normalizeFreeText(text: string): string {
   return text
@@ -53,7 +54,28 @@ export function docCommentBody(text: string): string {
   return encodeCommentText(text).split('\n').join('\n * ');
 }
 
-/** A TypeScript string literal whose value is exactly `text`. */
+/**
+ * The text a doc comment holds, from its value as a parser reports it (what lies
+ * between `/*` and `*\/`): the leading ` * ` of every line removed, decoded. The
+ * inverse of `docCommentBody` after prettier has re-indented the comment.
+ */
+export function readDocComment(value: string): string {
+  const lines = value.replace(/^\*/, '').split('\n');
+  const text = lines.map((line, index) =>
+    index === 0 ? line.replace(/^ /, '') : line.replace(/^[ \t]*\*(?: |$)/, ''),
+  );
+  if (text.length > 1 && text[0]?.trim() === '') text.shift();
+  if (text.length > 1 && text[text.length - 1]?.trim() === '') text.pop();
+  return decodeCommentText(text.join('\n').trimEnd());
+}
+
+/**
+ * A TypeScript string literal whose value is exactly `text`. JSON escapes quotes,
+ * backslashes and control characters; U+2028 and U+2029 are escaped too, because
+ * TypeScript's scanner ends a string literal at them.
+ */
 export function stringLiteral(text: string): string {
-  return JSON.stringify(text);
+  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (char) =>
+    char === '\u2028' ? '\\u2028' : '\\u2029',
+  );
 }

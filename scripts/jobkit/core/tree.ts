@@ -64,6 +64,11 @@ export class VirtualTree {
     this.current.set(path, null);
   }
 
+  /** Whether the plan has already changed `path`. */
+  isChanged(path: string): boolean {
+    return this.current.has(path) && this.current.get(path) !== this.original(path);
+  }
+
   /** Every file whose content the plan changes, in the order first touched. */
   changes(): FileChange[] {
     const changes: FileChange[] = [];

@@ -1,4 +1,5 @@
 import type { Action } from '../core/actions.js';
+import { hasLine } from '../core/edits.js';
 import { addNamedImports, insertImportLine } from '../core/imports.js';
 import type { TemplateEngine } from '../core/templates.js';
 import type { HostLayout } from '../host/layout.js';
@@ -18,7 +19,11 @@ export const TEMPLATES = {
   enqueueMethod: 'job/apps/api/src/queue/queue.service.ts.method.hbs',
 } as const;
 
-/** Every change one job makes, in the order the summary lists them. */
+/**
+ * Every change one job makes. In each file the anchored insertions come before the
+ * import edits, so an anchor that fails is reported at its line in the file as it
+ * is on disk (import edits can change the line count above it).
+ */
 export function jobActions(
   job: ResolvedJob,
   layout: HostLayout,
@@ -47,6 +52,13 @@ export function jobActions(
     { type: 'add', path: files.handler, content: render(TEMPLATES.handler) },
     { type: 'add', path: files.handlerTest, content: render(TEMPLATES.handlerTest) },
     {
+      type: 'modify',
+      path: layout.workerFile,
+      anchor: registrationAnchors(layout.registrationHelper),
+      content: render(TEMPLATES.registration),
+      unique: true,
+    },
+    {
       type: 'transform',
       path: layout.workerFile,
       description: `import ${names.pascal}JobData and QUEUE_NAMES from ${shared}`,
@@ -60,13 +72,16 @@ export function jobActions(
       type: 'transform',
       path: layout.workerFile,
       description: `import ${names.handler}`,
-      transform: (source) => insertImportLine(source, render(TEMPLATES.workerImport)().trim()),
+      transform: (source) => {
+        const line = render(TEMPLATES.workerImport)().trim();
+        return hasLine(source, line) ? source : insertImportLine(source, line);
+      },
     },
     {
       type: 'modify',
-      path: layout.workerFile,
-      anchor: registrationAnchors('createWorker'),
-      content: render(TEMPLATES.registration),
+      path: layout.queueServiceFile,
+      anchor: QUEUE_SERVICE_METHODS_END,
+      content: render(TEMPLATES.enqueueMethod),
     },
     {
       type: 'transform',
@@ -86,12 +101,6 @@ export function jobActions(
             { name: `${names.pascal}JobData`, typeOnly: true },
           ],
         ),
-    },
-    {
-      type: 'modify',
-      path: layout.queueServiceFile,
-      anchor: QUEUE_SERVICE_METHODS_END,
-      content: render(TEMPLATES.enqueueMethod),
     },
   ];
 }

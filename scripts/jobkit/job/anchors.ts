@@ -28,12 +28,18 @@ export function registrationPattern(
   return String.raw`^[ \t]*${helper}\s*<${dataType}>\(\s*QUEUE_NAMES\.${constant}\s*,\s*${handler}\s*,?\s*\);[ \t]*\n`;
 }
 
-/** After the last registration; when there is none, after `const { createWorker } = pool;`. */
+/**
+ * After the block of registrations (consecutive lines, blank and `//` lines allowed
+ * between them); when there is none, after `const { createWorker } = pool;`. Two
+ * blocks separated by other code make the place ambiguous.
+ */
 export function registrationAnchors(helper: string): Anchor[] {
+  const line = registrationPattern(helper);
+  const gap = String.raw`(?:[ \t]*(?:\/\/[^\n]*)?\n)*`;
   return [
     {
-      description: `the last worker registration (\`${helper}<…>(QUEUE_NAMES.…, handle…);\`)`,
-      pattern: new RegExp(`${registrationPattern(helper)}(?![\\s\\S]*^[ \\t]*${helper}\\s*<)`, 'm'),
+      description: `the block of worker registrations (\`${helper}<…>(QUEUE_NAMES.…, handle…);\` lines)`,
+      pattern: new RegExp(`${line}(?:${gap}${line})*`, 'm'),
       position: 'after',
     },
     {

@@ -59,10 +59,14 @@ const FORMAT_KINDS: Record<string, FieldKind> = {
 /** `'csv' | "json"`: each literal quoted with ' or ", no escapes, joined by `|`. */
 const UNION = /^\s*(?:'[^'\n]*'|"[^"\n]*")(?:\s*\|\s*(?:'[^'\n]*'|"[^"\n]*"))*\s*$/;
 const UNION_LITERAL = /'([^'\n]*)'|"([^"\n]*)"/g;
+/** Characters a literal cannot hold: line terminators and other control characters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 export type ParsedFieldType = { ok: true; type: FieldType } | { ok: false; problem: string };
 
 export function parseFieldType(spelling: string): ParsedFieldType {
+  // Spaces are normalised for the named types only: inside a quoted literal they are data.
   const text = spelling.trim().replace(/\s+/g, ' ');
   const simple = Object.entries(KINDS).find(
     ([, info]) => info.spelling.toLowerCase() === text.toLowerCase(),
@@ -71,10 +75,17 @@ export function parseFieldType(spelling: string): ParsedFieldType {
   const format = STRING_FORMAT.exec(text);
   if (format?.[1])
     return { ok: true, type: { kind: FORMAT_KINDS[format[1].toLowerCase()] as FieldKind } };
-  if (UNION.test(text)) {
-    const values = [...text.matchAll(UNION_LITERAL)].map((match) => match[1] ?? match[2] ?? '');
+  if (UNION.test(spelling)) {
+    const values = [...spelling.matchAll(UNION_LITERAL)].map((match) => match[1] ?? match[2] ?? '');
     if (values.some((value) => value === '')) {
       return { ok: false, problem: 'a union literal is empty; give each literal some text' };
+    }
+    const unprintable = values.find((value) => UNPRINTABLE.test(value));
+    if (unprintable !== undefined) {
+      return {
+        ok: false,
+        problem: `the union literal ${stringLiteral(unprintable)} holds a line break or control character; remove it`,
+      };
     }
     const repeated = values.find((value, index) => values.indexOf(value) !== index);
     if (repeated !== undefined) {

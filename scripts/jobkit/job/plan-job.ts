@@ -5,7 +5,13 @@ import type { FileChange, VirtualTree } from '../core/tree.js';
 import type { HostLayout } from '../host/layout.js';
 import { jobActions } from './actions.js';
 import type { JobAnswers } from './answers.schema.js';
+import { jobNames, type JobNames } from './names.js';
 import { resolveJob, type ResolvedJob } from './resolve-job.js';
+
+/** Two names that would produce the same queue, files or identifiers. */
+function sameJob(a: JobNames, b: JobNames): boolean {
+  return a.constant === b.constant || a.kebab === b.kebab || a.pascal === b.pascal;
+}
 
 export interface JobPlan {
   jobs: ResolvedJob[];
@@ -30,6 +36,15 @@ export function planJobs(
   const problems: Problem[] = [];
   answers.forEach((job, index) => {
     const prefix = answers.length > 1 ? `[${index}].` : '';
+    const names = jobNames(job.name);
+    const twin = answers.slice(0, index).findIndex((other) => sameJob(jobNames(other.name), names));
+    if (twin !== -1) {
+      problems.push({
+        path: `${prefix}name`,
+        message: `"${job.name}" becomes ${names.constant} ('${names.kebab}'), like job [${twin}] "${answers[twin]?.name ?? ''}" of this batch; give each job its own name`,
+      });
+      return;
+    }
     try {
       const resolved = resolveJob(job, tree, layout, prefix);
       runActions(tree, jobActions(resolved, layout, templates));

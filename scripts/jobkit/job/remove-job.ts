@@ -35,9 +35,14 @@ class NotCertainError extends KitError {
   override name = 'NotCertainError';
 }
 
-function notCertain(file: string, what: string): never {
+/**
+ * Refuses the removal, naming the place: `file:line` of the first line of `source`
+ * that `near` matches (the place a person changed), else the file.
+ */
+function notCertain(file: string, what: string, source?: string, near?: RegExp): never {
+  const index = near && source ? source.split('\n').findIndex((line) => near.test(line)) : -1;
   throw new NotCertainError(
-    `${file}: ${what}, so removing the job automatically is not certain; edit it by hand (or restore it), then run again`,
+    `${file}${index >= 0 ? `:${index + 1}` : ''}: ${what}, so removing the job automatically is not certain; edit it by hand (or restore it), then run again`,
     file,
   );
 }
@@ -66,6 +71,25 @@ function sourceFiles(root: string, dir: string): string[] {
   });
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * `source` without the imports of `names` from `module` that nothing uses any more.
+ * Generating a job adds these imports when they are missing (the first job needs
+ * them), so removing the last job that uses them takes them away again.
+ */
+function withoutUnused(source: string, module: string, names: readonly string[]): string {
+  const code = source.replace(/^import\b[\s\S]*?['"][ \t]*;?[ \t]*$/gm, '');
+  const unused = names.filter((name) => !new RegExp(String.raw`\b${name}\b`).test(code));
+  // One by one: a name imported from somewhere else is not this module's to remove.
+  return unused.reduce(
+    (result, name) => removeNamedImports(result, module, [name]) ?? result,
+    source,
+  );
+}
+
 /** `file:line` of each use of the job in `source`. */
 function usesIn(file: string, source: string, pattern: RegExp): string[] {
   return source
@@ -82,11 +106,13 @@ async function removeMethod(file: string, source: string, method: string): Promi
     body?: Node | Node[];
     declaration?: Node;
   }
-  // The parser reads none of the printing options that ParserOptions requires.
-  const ast = (await parsers.typescript.parse(source, {} as ParserOptions)) as unknown as {
-    body: Node[];
-    comments: Node[];
-  };
+  let ast: { body: Node[]; comments: Node[] };
+  try {
+    // The parser reads none of the printing options that ParserOptions requires.
+    ast = (await parsers.typescript.parse(source, {} as ParserOptions)) as unknown as typeof ast;
+  } catch (error) {
+    notCertain(file, `it does not parse (${(error as Error).message.split('\n')[0] ?? ''})`);
+  }
   const classes = ast.body
     .map((node) => node.declaration ?? node)
     .filter((node) => node.type === 'ClassDeclaration');
@@ -96,7 +122,14 @@ async function removeMethod(file: string, source: string, method: string): Promi
   const found = members.filter(
     (member) => member.type === 'MethodDefinition' && member.key?.name === method,
   );
-  if (found.length !== 1) notCertain(file, `found ${found.length} methods named ${method}`);
+  if (found.length !== 1) {
+    notCertain(
+      file,
+      `found ${found.length} methods named ${method}`,
+      source,
+      new RegExp(`\\b${method}\\b`),
+    );
+  }
   const [start, end] = (found[0] as Node).range;
   // Take the doc comment directly above along, and the whole lines the method spans.
   const doc = ast.comments.find((comment) => /^\s*$/.test(source.slice(comment.range[1], start)));
@@ -126,24 +159,34 @@ async function planRemoval(
 
   const queues = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object');
   const entryLine = new RegExp(
-    String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${entry.name}\1\s*,?[ \t]*\n`,
+    String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${escapeRegExp(entry.name)}\1\s*,?[ \t]*\n`,
     'm',
   );
   const entryMatch = entryLine.exec(queues);
-  if (!entryMatch)
-    notCertain(layout.queuesFile, `the entry ${names.constant} is not on a line of its own`);
+  if (!entryMatch) {
+    notCertain(
+      layout.queuesFile,
+      `the entry ${names.constant}: '${entry.name}' is not alone on its line`,
+      queues,
+      new RegExp(`\\b${names.constant}\\b`),
+    );
+  }
   tree.write(
     layout.queuesFile,
     queues.slice(0, entryMatch.index) + queues.slice(entryMatch.index + entryMatch[0].length),
   );
 
   const exportLine = `export * from '${moduleSpecifier(layout.sharedIndexFile, files.contract)}';`;
-  const index = removeLine(
-    readText(tree, layout.sharedIndexFile, 'the shared exports'),
-    exportLine,
-  );
-  if (index === undefined)
-    notCertain(layout.sharedIndexFile, `the line \`${exportLine}\` is not there`);
+  const sharedIndex = readText(tree, layout.sharedIndexFile, 'the shared exports');
+  const index = removeLine(sharedIndex, exportLine);
+  if (index === undefined) {
+    notCertain(
+      layout.sharedIndexFile,
+      `the line \`${exportLine}\` is not there`,
+      sharedIndex,
+      new RegExp(`/${names.kebab}\\.job\\b`),
+    );
+  }
   tree.write(layout.sharedIndexFile, index);
 
   const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
@@ -153,14 +196,21 @@ async function planRemoval(
     constant: names.constant,
     modules: { handlerFromWorker: moduleSpecifier(layout.workerFile, files.handler) },
   };
-  let worker = readText(tree, layout.workerFile, 'the worker registrations');
+  const workerSource = readText(tree, layout.workerFile, 'the worker registrations');
+  let worker = workerSource;
   const importLine = templates.render(TEMPLATES.workerImport, data).trim();
   const withoutImport = removeLine(worker, importLine);
-  if (withoutImport === undefined)
-    notCertain(layout.workerFile, `the line \`${importLine}\` is not there`);
+  if (withoutImport === undefined) {
+    notCertain(
+      layout.workerFile,
+      `the line \`${importLine}\` is not there`,
+      workerSource,
+      new RegExp(`^import\\b.*\\b${names.handler}\\b`),
+    );
+  }
   worker = withoutImport;
   const registration = new RegExp(
-    registrationPattern('createWorker', {
+    registrationPattern(layout.registrationHelper, {
       dataType: `${names.pascal}JobData`,
       constant: names.constant,
       handler: names.handler,
@@ -171,29 +221,43 @@ async function planRemoval(
   if (registrations.length !== 1) {
     notCertain(
       layout.workerFile,
-      `found ${registrations.length} registrations \`createWorker<${names.pascal}JobData>(QUEUE_NAMES.${names.constant}, ${names.handler});\``,
+      `found ${registrations.length} registrations \`${layout.registrationHelper}<${names.pascal}JobData>(QUEUE_NAMES.${names.constant}, ${names.handler});\``,
+      workerSource,
+      new RegExp(`QUEUE_NAMES\\.${names.constant}\\b`),
     );
   }
   const [match] = registrations as [RegExpExecArray];
   worker = worker.slice(0, match.index) + worker.slice(match.index + match[0].length);
   const workerImports = removeNamedImports(worker, shared, [`${names.pascal}JobData`]);
-  if (workerImports === undefined)
-    notCertain(layout.workerFile, `${names.pascal}JobData is not imported from ${shared}`);
-  tree.write(layout.workerFile, workerImports);
+  if (workerImports === undefined) {
+    notCertain(
+      layout.workerFile,
+      `${names.pascal}JobData is not imported from ${shared}`,
+      workerSource,
+      new RegExp(`\\b${names.pascal}JobData\\b`),
+    );
+  }
+  tree.write(layout.workerFile, withoutUnused(workerImports, shared, ['QUEUE_NAMES']));
 
-  let service = readText(tree, layout.queueServiceFile, 'QueueService');
-  service = await removeMethod(layout.queueServiceFile, service, names.enqueueMethod);
+  const serviceSource = readText(tree, layout.queueServiceFile, 'QueueService');
+  const service = await removeMethod(layout.queueServiceFile, serviceSource, names.enqueueMethod);
   const serviceImports = removeNamedImports(service, shared, [
     `${names.constant}_JOB`,
     `parse${names.pascal}JobData`,
     `${names.pascal}JobData`,
   ]);
-  if (serviceImports === undefined)
+  if (serviceImports === undefined) {
     notCertain(
       layout.queueServiceFile,
       `the ${names.constant} contract is not imported from ${shared} as generated`,
+      serviceSource,
+      new RegExp(`\\b${names.constant}_JOB\\b`),
     );
-  tree.write(layout.queueServiceFile, serviceImports);
+  }
+  tree.write(
+    layout.queueServiceFile,
+    withoutUnused(serviceImports, 'bullmq', ['Job', 'JobsOptions']),
+  );
 
   for (const file of Object.values(files)) if (tree.exists(file)) tree.delete(file);
 

@@ -3,7 +3,7 @@ import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js
 import type { VirtualTree } from '../core/tree.js';
 import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
-import type { FieldAnswer, JobAnswers } from './answers.schema.js';
+import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
 import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
 
@@ -60,6 +60,8 @@ function stepName(description: string, taken: Set<string>, index: number): strin
     .join(' ');
   let base = camelCase(words, { mergeAmbiguousCharacters: true }) || `otherSideEffect${index + 1}`;
   if (/^\d/.test(base)) base = `step${base}`;
+  // `constructor` or `toString` as a dependency would clash with Object's own members.
+  if (OBJECT_MEMBERS.has(base)) base = `${base}Step`;
   let name = base;
   for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}${suffix}`;
   taken.add(name);

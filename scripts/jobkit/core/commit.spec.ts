@@ -1,0 +1,108 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commitChanges, insideRoot, nodeCommitFs, type CommitFs } from './commit.js';
+import { KitError } from './errors.js';
+
+let root: string;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'jobkit-commit-'));
+  writeFileSync(join(root, 'a.ts'), 'a\n');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** Every file under `root`, with its text. */
+function tree(dir = root, prefix = ''): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? Object.entries(tree(join(dir, entry.name), `${prefix}${entry.name}/`))
+        : [[`${prefix}${entry.name}`, readFileSync(join(dir, entry.name), 'utf8')]],
+    ),
+  );
+}
+
+describe('insideRoot', () => {
+  it('refuses paths that leave the repository', () => {
+    for (const path of ['../x.ts', '/etc/passwd', 'a/../../x.ts', '', '.']) {
+      expect(() => insideRoot(root, path), path).toThrow(KitError);
+    }
+    expect(insideRoot(root, 'a/b.ts')).toBe(join(root, 'a/b.ts'));
+  });
+});
+
+describe('commitChanges', () => {
+  it('writes, creates folders, and rolls everything back', async () => {
+    const rollback = await commitChanges(root, [
+      { path: 'a.ts', before: 'a\n', after: 'A\n' },
+      { path: 'new/dir/b.ts', before: null, after: 'b\n' },
+    ]);
+    expect(tree()).toEqual({ 'a.ts': 'A\n', 'new/dir/b.ts': 'b\n' });
+    await rollback();
+    expect(tree()).toEqual({ 'a.ts': 'a\n' });
+    expect(existsSync(join(root, 'new'))).toBe(false);
+  });
+
+  it('keeps the permissions of the files it replaces', async () => {
+    chmodSync(join(root, 'a.ts'), 0o755);
+    await commitChanges(root, [{ path: 'a.ts', before: 'a\n', after: 'A\n' }]);
+    expect(statSync(join(root, 'a.ts')).mode & 0o777).toBe(0o755);
+  });
+
+  it('stops before writing when a file changed since it was read', async () => {
+    await expect(
+      commitChanges(root, [
+        { path: 'new.ts', before: null, after: 'n\n' },
+        { path: 'a.ts', before: 'old\n', after: 'A\n' },
+      ]),
+    ).rejects.toThrow('a.ts: changed on disk while the kit was planning');
+    expect(tree()).toEqual({ 'a.ts': 'a\n' });
+  });
+
+  it('removes a half-written temporary file when a write fails', async () => {
+    const fs: CommitFs = {
+      ...nodeCommitFs,
+      writeFile: async (path, data) => {
+        await nodeCommitFs.writeFile(path, data.slice(0, 1));
+        throw new Error('disk full');
+      },
+    };
+    await expect(
+      commitChanges(root, [{ path: 'a.ts', before: 'a\n', after: 'A\n' }], fs),
+    ).rejects.toThrow('disk full');
+    expect(tree()).toEqual({ 'a.ts': 'a\n' });
+  });
+
+  it('refuses links: to a file, and to a folder outside', async () => {
+    writeFileSync(join(root, 'real.ts'), 'r\n');
+    symlinkSync('real.ts', join(root, 'link.ts'));
+    await expect(
+      commitChanges(root, [{ path: 'link.ts', before: 'r\n', after: 'R\n' }]),
+    ).rejects.toThrow('link.ts: is a symbolic link');
+
+    const outside = mkdtempSync(join(tmpdir(), 'jobkit-outside-'));
+    try {
+      mkdirSync(join(root, 'inner'));
+      symlinkSync(outside, join(root, 'inner/out'), 'dir');
+      await expect(
+        commitChanges(root, [{ path: 'inner/out/deep/x.ts', before: null, after: 'x\n' }]),
+      ).rejects.toThrow('inner/out/deep/x.ts: its folder leads out of the repository');
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

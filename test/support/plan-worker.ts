@@ -1,0 +1,98 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import * as prettier from 'prettier';
+import { AnswersRejectedError, type Problem } from '../../scripts/jobkit/core/errors.js';
+import { createTemplateEngine } from '../../scripts/jobkit/core/templates.js';
+import { memorySource, VirtualTree } from '../../scripts/jobkit/core/tree.js';
+import { loadLayout } from '../../scripts/jobkit/host/config.js';
+import { planJobs } from '../../scripts/jobkit/job/plan-job.js';
+import { validateAnswers } from '../../scripts/jobkit/job/validate-answers.js';
+import { readBack, type ReadBack } from './read-back.js';
+
+/**
+ * Plans and formats answers off the main thread, so a property test can keep every
+ * core busy: the pure planner over an in-memory copy of the host, the kit's real
+ * template engine, prettier's API with the host's configuration, then the files the
+ * caller checks are read back (see read-back.ts).
+ */
+
+export interface PlanWorkerData {
+  root: string;
+  kitRoot: string;
+  files: Record<string, string>;
+}
+
+export interface PlannedFile extends ReadBack {
+  path: string;
+  created: boolean;
+  /** Whether comments and strings were read back (the file was asked for). */
+  readBack: boolean;
+}
+
+export type PlanResult =
+  | { status: 'planned'; files: PlannedFile[] }
+  | { status: 'rejected'; problems: Problem[] }
+  | { status: 'failed'; error: string };
+
+export interface PlanRequest {
+  id: number;
+  answers: unknown;
+  /** The files whose comments and strings the caller checks; the rest are only formatted. */
+  readBack: string[];
+}
+
+/** Prettier's options for the host's TypeScript files, resolved once per worker. */
+let options: prettier.Options | undefined;
+
+async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanResult> {
+  try {
+    const validated = validateAnswers(request.answers);
+    const layout = loadLayout(data.root);
+    const planned = planJobs(
+      validated,
+      new VirtualTree(memorySource(data.files)),
+      layout,
+      templates(data.kitRoot),
+    );
+    options ??=
+      (await prettier.resolveConfig(join(data.root, 'x.ts'), { editorconfig: true })) ?? {};
+    const formatOptions = options;
+    const files = await Promise.all(
+      planned.changes.map(async (change): Promise<PlannedFile> => {
+        const created = change.before === null;
+        let formatted: string;
+        try {
+          formatted = await prettier.format(change.after ?? '', {
+            ...formatOptions,
+            filepath: join(data.root, change.path),
+          });
+        } catch (error) {
+          throw new Error(`${change.path} does not parse or format: ${(error as Error).message}`);
+        }
+        if (!request.readBack.includes(change.path))
+          return { path: change.path, created, readBack: false, comments: [], strings: [] };
+        return { path: change.path, created, readBack: true, ...(await readBack(formatted)) };
+      }),
+    );
+    return { status: 'planned', files };
+  } catch (error) {
+    if (error instanceof AnswersRejectedError)
+      return { status: 'rejected', problems: error.problems };
+    return { status: 'failed', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+let engine: ReturnType<typeof createTemplateEngine> | undefined;
+/** One engine per worker: templates are compiled once and reused by every plan. */
+function templates(kitRoot: string): ReturnType<typeof createTemplateEngine> {
+  engine ??= createTemplateEngine(`${kitRoot}/plop-templates`);
+  return engine;
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as PlanWorkerData;
+  port.on('message', (request: PlanRequest) => {
+    void plan(data, request).then((result) => port.postMessage({ id: request.id, result }));
+  });
+}
