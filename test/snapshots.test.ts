@@ -1,60 +1,100 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../scripts/jobkit/core/report.js';
 import { generateWithJson } from './support/run-kit.js';
-import { createTempHost, type TempHost } from './support/temp-host.js';
+import { createTempHost, repoRoot, type TempHost } from './support/temp-host.js';
 
 /**
- * Pins the generated output. Each case generates into its own copy of this
- * repository with verification on, so the kit itself type-checks every affected
- * package and runs the generated tests before the files are compared.
+ * Pins the generated output. Each case generates into its own copy of a host with
+ * verification on, so the kit itself type-checks every affected package with the
+ * host's own tsconfig and runs the generated tests with the host's own runner
+ * before the files are compared.
  */
-const CASES = {
-  'audit-log-export': 'the seed example: email, database, a follow-up job, other steps',
-  minimal: 'no fields, no side effects',
-  'every-side-effect': 'every field type and side effect, fixed backoff',
-} as const;
+interface Case {
+  answers: string;
+  /** The host copied for the case: this repository, or a fixture of test/fixtures. */
+  host: string;
+  runner: 'vitest' | 'jest';
+  about: string;
+}
 
-describe.each(Object.entries(CASES))('snapshot: %s (%s)', (name) => {
-  let host: TempHost;
-  let report: RunReport;
+const CASES: Record<string, Case> = {
+  'audit-log-export': {
+    answers: 'audit-log-export.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about: 'the seed example: email, database, a follow-up job, other steps',
+  },
+  minimal: {
+    answers: 'minimal.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about: 'no fields, no side effects',
+  },
+  'every-side-effect': {
+    answers: 'every-side-effect.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about: 'every field type and side effect, fixed backoff',
+  },
+  'acme-host': {
+    answers: 'acme-batch.json',
+    host: join(repoRoot, 'test/fixtures/acme-host'),
+    runner: 'jest',
+    about:
+      'a batch into a host shaped differently: @acme scope, jest, ./queues, registerWorker, narrow addJob, tracing, other prettier settings',
+  },
+};
 
-  beforeAll(async () => {
-    host = createTempHost();
-    const answers = JSON.parse(
-      readFileSync(new URL(`./answers/${name}.json`, import.meta.url), 'utf8'),
-    ) as unknown;
-    report = await generateWithJson(host.root, answers);
-  });
-  afterAll(() => host.remove());
+describe.each(Object.entries(CASES))(
+  'snapshot: %s',
+  (name, { answers, host: from, runner, about }) => {
+    let host: TempHost;
+    let report: RunReport;
 
-  it('is written, type-checks and passes its generated tests', () => {
-    expect(report.errors).toEqual([]);
-    expect(report.exitCode).toBe(0);
-    const checks = report.checks.map(({ check, target, ok }) => ({ check, target, ok }));
-    expect(checks).toEqual(
-      expect.arrayContaining([
-        { check: 'typecheck', target: 'packages/shared', ok: true },
-        { check: 'typecheck', target: 'apps/worker', ok: true },
-        { check: 'typecheck', target: 'apps/api', ok: true },
-        { check: 'test', target: 'apps/worker (vitest)', ok: true },
-      ]),
-    );
-  });
+    beforeAll(async () => {
+      host = createTempHost(from);
+      const input = JSON.parse(
+        readFileSync(new URL(`./answers/${answers}`, import.meta.url), 'utf8'),
+      ) as unknown;
+      report = await generateWithJson(host.root, input);
+    });
+    afterAll(() => host.remove());
 
-  it('changes exactly the expected files', () => {
-    expect(report.files.created).toHaveLength(3);
-    expect(report.files.modified).toEqual([
-      'packages/shared/src/queues.ts',
-      'packages/shared/src/index.ts',
-      'apps/worker/src/worker.ts',
-      'apps/api/src/queue/queue.service.ts',
-    ]);
-  });
+    it(`is written, type-checks and passes its generated tests (${about})`, () => {
+      expect(report.errors).toEqual([]);
+      expect(report.exitCode).toBe(0);
+      const checks = report.checks.map(({ check, target, ok }) => ({ check, target, ok }));
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          { check: 'typecheck', target: 'packages/shared', ok: true },
+          { check: 'typecheck', target: 'apps/worker', ok: true },
+          { check: 'typecheck', target: 'apps/api', ok: true },
+          { check: 'test', target: `apps/worker (${runner})`, ok: true },
+        ]),
+      );
+    });
 
-  it('matches the pinned output', async () => {
-    for (const file of [...report.files.created, ...report.files.modified]) {
-      await expect(host.read(file)).toMatchFileSnapshot(`./__snapshots__/${name}/${file}`);
-    }
-  });
-});
+    it('changes the four anchored files and nothing else besides the new ones', () => {
+      expect([...report.files.modified].sort()).toEqual(
+        [
+          'apps/api/src/queue/queue.service.ts',
+          'apps/worker/src/worker.ts',
+          'packages/shared/src/index.ts',
+          'packages/shared/src/queues.ts',
+        ].sort(),
+      );
+      expect(report.files.deleted).toEqual([]);
+      for (const file of report.files.created) {
+        expect(file).toMatch(/^(packages\/shared\/src|apps\/worker\/src)\//);
+      }
+    });
+
+    it('matches the pinned output', async () => {
+      for (const file of [...report.files.created, ...report.files.modified]) {
+        await expect(host.read(file)).toMatchFileSnapshot(`./__snapshots__/${name}/${file}`);
+      }
+    });
+  },
+);

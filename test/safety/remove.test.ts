@@ -57,7 +57,8 @@ describe('remove', () => {
         QUEUES,
         'export const QUEUE_NAMES = {} as const;\n\nexport type QueueKey = keyof typeof QUEUE_NAMES;\n',
       );
-      host.write(INDEX, "export * from './queues';\n");
+      // The kit's helper modules stay once added, so this host has them already.
+      host.write(INDEX, "export * from './queues';\nexport * from './job-data';\n");
       host.write(
         WORKER,
         [

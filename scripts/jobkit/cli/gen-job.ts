@@ -19,6 +19,7 @@ Options:
   --no-verify         skip the type-check and the generated tests
   --keep              keep the files when verification fails (no rollback)
   --root <dir>        the repository to change (default: this kit's repository)
+  --print-config      show the effective host settings and where each came from
   --help              show this text
 
 Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
@@ -77,6 +78,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         json: { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
+        'print-config': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -93,6 +95,11 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       verify: !values['no-verify'],
       keep: values.keep,
     };
+    if (values['print-config']) {
+      const { printConfig } = await import('./print-config.js');
+      printConfig(root, json, stdout);
+      return 0;
+    }
     if (values.remove !== undefined && values.answers !== undefined) {
       throw new AnswersRejectedError([
         { path: '--remove', message: 'give either --answers or --remove, not both' },

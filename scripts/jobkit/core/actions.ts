@@ -15,7 +15,13 @@ import type { VirtualTree } from './tree.js';
  * against a VirtualTree, so they plan changes and never touch the disk.
  */
 export type Action =
-  | { type: 'add'; path: string; content: () => string }
+  | {
+      type: 'add';
+      path: string;
+      content: () => string;
+      /** Leave a file that already exists as it is (support modules the host may have). */
+      ifMissing?: boolean;
+    }
   | { type: 'append'; path: string; content: () => string; unique: boolean }
   | {
       type: 'modify';
@@ -63,6 +69,7 @@ function locate(
 export function runAction(tree: VirtualTree, action: Action): void {
   switch (action.type) {
     case 'add': {
+      if (action.ifMissing && tree.exists(action.path)) return;
       if (tree.exists(action.path))
         throw new AnchorError(
           `${action.path}: already exists; refusing to overwrite it`,

@@ -12,6 +12,8 @@ export interface Anchor {
   pattern: RegExp;
   /** Insert before the match or after it. */
   position: 'before' | 'after';
+  /** What to do when the anchor is not found, e.g. the configuration key that moves it. */
+  hint?: string;
 }
 
 function lineOf(source: string, offset: number): number {
@@ -54,8 +56,9 @@ export function locateAnchor(
   const wanted = candidates
     .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)
     .join(' or ');
+  const hints = candidates.flatMap((anchor) => (anchor.hint ? [anchor.hint] : []));
   throw new AnchorError(
-    `${file}: found no ${wanted} in its ${lineOf(source, source.length)} lines; the kit needs exactly one to know where the new code goes`,
+    `${file}: found no ${wanted} in its ${lineOf(source, source.length)} lines; the kit needs exactly one to know where the new code goes${hints.length > 0 ? `. ${hints.join('. ')}` : ''}`,
     file,
   );
 }

@@ -110,7 +110,9 @@ export async function verifyChanges(
       const result = await execa(command.file, command.args, {
         cwd: command.cwd,
         preferLocal: true,
-        localDir: root,
+        // The project's own node_modules/.bin first (jest in a jest package), then
+        // its parents' up to the root's.
+        localDir: command.cwd,
         reject: false,
         all: true,
         env,

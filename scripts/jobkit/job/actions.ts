@@ -2,10 +2,16 @@ import type { Action } from '../core/actions.js';
 import { hasLine } from '../core/edits.js';
 import { addNamedImports, insertImportLine } from '../core/imports.js';
 import type { TemplateEngine } from '../core/templates.js';
-import type { HostLayout } from '../host/layout.js';
+import { moduleSpecifier, type HostLayout } from '../host/layout.js';
 import { QUEUE_NAMES_END, QUEUE_SERVICE_METHODS_END, registrationAnchors } from './anchors.js';
 import type { ResolvedJob } from './resolve-job.js';
+import { supportFiles, supportPaths, supportTemplateData } from './support-files.js';
 import { jobTemplateData } from './template-data.js';
+
+/** Whether `source` already imports QUEUE_NAMES from anywhere (the shared package or a local re-export). */
+function importsQueueNames(source: string): boolean {
+  return /^import\s+(?:type\s+)?\{[^}]*\bQUEUE_NAMES\b[^}]*\}\s*from/m.test(source);
+}
 
 /** Templates mirror the paths they produce; snippets add `.<part>` to the file they go into. */
 export const TEMPLATES = {
@@ -33,8 +39,20 @@ export function jobActions(
   const render = (template: string) => () => templates.render(template, data);
   const { names, files } = job;
   const shared = `${layout.scope}/shared`;
+  const supportData = supportTemplateData(layout);
+  const jobDataExport = `export * from '${moduleSpecifier(layout.sharedIndexFile, supportPaths(layout).jobData)}';`;
 
   return [
+    ...supportFiles(layout, [job]).map(
+      (file): Action => ({
+        type: 'add',
+        path: file.path,
+        content: () => templates.render(file.template, supportData),
+        ifMissing: true,
+      }),
+    ),
+    // The worker's helpers import JobDataError from the shared package.
+    { type: 'append', path: layout.sharedIndexFile, content: () => jobDataExport, unique: true },
     {
       type: 'modify',
       path: layout.queuesFile,
@@ -61,10 +79,10 @@ export function jobActions(
     {
       type: 'transform',
       path: layout.workerFile,
-      description: `import ${names.pascal}JobData and QUEUE_NAMES from ${shared}`,
+      description: `import ${names.pascal}JobData (and QUEUE_NAMES unless imported already) from ${shared}`,
       transform: (source) =>
         addNamedImports(layout.workerFile, source, shared, [
-          { name: 'QUEUE_NAMES', typeOnly: false },
+          ...(importsQueueNames(source) ? [] : [{ name: 'QUEUE_NAMES', typeOnly: false }]),
           { name: `${names.pascal}JobData`, typeOnly: true },
         ]),
     },

@@ -12,6 +12,7 @@ export const QUEUE_NAMES_END: Anchor = {
   description: 'the closing brace of `export const QUEUE_NAMES = { … } as const`',
   pattern: /(?<=export\s+const\s+QUEUE_NAMES\s*=\s*\{[^}]*)\}\s*as\s+const/,
   position: 'before',
+  hint: 'If QUEUE_NAMES lives in another file, set "jobkit": { "queuesFile": "<path>" } in package.json',
 };
 
 /**
@@ -30,8 +31,9 @@ export function registrationPattern(
 
 /**
  * After the block of registrations (consecutive lines, blank and `//` lines allowed
- * between them); when there is none, after `const { createWorker } = pool;`. Two
- * blocks separated by other code make the place ambiguous.
+ * between them); when there is none, after `const { <helper> } = pool;`. Two
+ * blocks separated by other code make the place ambiguous. The helper's name is the
+ * `registrationHelper` setting (detected from worker.ts).
  */
 export function registrationAnchors(helper: string): Anchor[] {
   const line = registrationPattern(helper);
@@ -46,6 +48,7 @@ export function registrationAnchors(helper: string): Anchor[] {
       description: `the line \`const { ${helper} } = pool;\` that precedes the registrations`,
       pattern: new RegExp(String.raw`^[ \t]*const\s*\{\s*${helper}\s*\}\s*=\s*\w+;[ \t]*\n`, 'm'),
       position: 'after',
+      hint: `If the worker registers its queues with another function than ${helper}, set "jobkit": { "registrationHelper": "<name>" } in package.json; if they live in another file, set "workerFile"`,
     },
   ];
 }
@@ -64,5 +67,6 @@ export const QUEUE_SERVICE_METHODS_END: Anchor[] = [
     description: 'the closing brace of the QueueService class at the end of the file',
     pattern: /^\}[ \t]*\n?(?![\s\S])/m,
     position: 'before',
+    hint: 'If QueueService lives in another file, set "jobkit": { "queueServiceFile": "<path>" } in package.json',
   },
 ];

@@ -156,10 +156,14 @@ describe('the JSON Schema in the repository', () => {
   it('is the schema the answers files in test/answers point at, and they are valid', () => {
     const dir = new URL('../../../test/answers/', import.meta.url);
     for (const file of readdirSync(dir)) {
-      const answers = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { $schema?: string };
-      if (answers.$schema !== undefined)
-        expect(answers.$schema, file).toBe('../../scripts/job-answers.schema.json');
-      expect(jobAnswersSchema.safeParse(answers).success, file).toBe(true);
+      const content = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as unknown;
+      // A batch file is a list of jobs' answers.
+      const jobs = (Array.isArray(content) ? content : [content]) as { $schema?: string }[];
+      for (const answers of jobs) {
+        if (answers.$schema !== undefined)
+          expect(answers.$schema, file).toBe('../../scripts/job-answers.schema.json');
+        expect(jobAnswersSchema.safeParse(answers).success, file).toBe(true);
+      }
     }
   });
 });

@@ -6,20 +6,27 @@ import { createTemplateEngine } from '../core/templates.js';
 import { memorySource, VirtualTree } from '../core/tree.js';
 import { DEFAULT_LAYOUT } from '../host/layout.js';
 import { planJobs } from './plan-job.js';
+import { supportPaths } from './support-files.js';
 import { validateAnswers } from './validate-answers.js';
 
 /**
  * The planner is pure: it reads through a VirtualTree and writes only to it. These
- * plans run over an in-memory copy of the host's four edited files.
+ * plans run over an in-memory copy of the host's four edited files and its helpers.
  */
 
 const kitRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const engine = createTemplateEngine(`${kitRoot}/plop-templates`);
+const support = supportPaths(DEFAULT_LAYOUT);
 const HOST_FILES = [
   DEFAULT_LAYOUT.queuesFile,
   DEFAULT_LAYOUT.sharedIndexFile,
   DEFAULT_LAYOUT.workerFile,
   DEFAULT_LAYOUT.queueServiceFile,
+  // The host's own helper modules, so the plan does not add them.
+  support.jobData,
+  support.jobDefinition,
+  support.jobOutcome,
+  support.jobTimeout,
 ];
 const host = Object.fromEntries(
   HOST_FILES.map((file) => [file, readFileSync(`${kitRoot}/${file}`, 'utf8')]),

@@ -86,6 +86,8 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
   ];
   return {
     ...names,
+    /** `a` or `an`, for prose that names the job: "an Audit log export job". */
+    article: /^[aeiou]/i.test(names.title) ? 'an' : 'a',
     scope: layout.scope,
     purpose: answers.purpose,
     trigger: answers.trigger,

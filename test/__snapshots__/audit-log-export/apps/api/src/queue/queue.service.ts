@@ -119,7 +119,7 @@ export class QueueService implements OnModuleDestroy {
   }
 
   /**
-   * Queues a Audit log export job.
+   * Queues an Audit log export job.
    *
    * Purpose: Generate CSV export of audit logs for a date range and email to user
    *

@@ -119,7 +119,7 @@ export class QueueService implements OnModuleDestroy {
   }
 
   /**
-   * Queues a Invoice delivery job.
+   * Queues an Invoice delivery job.
    *
    * Purpose: Renders an invoice, stores it, emails it and tells the customer's system
    *

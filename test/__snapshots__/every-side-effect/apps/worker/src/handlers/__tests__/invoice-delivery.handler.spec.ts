@@ -45,9 +45,12 @@ function setup(overrides: Partial<InvoiceDeliveryDependencies> = {}) {
   const tx = { query: vi.fn() } as unknown as ServiceTransaction;
   const deps = {
     logger: { info: vi.fn(), error: vi.fn() },
-    now: vi.fn<() => number>().mockReturnValueOnce(1_000).mockReturnValueOnce(1_250),
+    now: vi
+      .fn((): number => 0)
+      .mockReturnValueOnce(1_000)
+      .mockReturnValueOnce(1_250),
     perform: vi.fn(async () => undefined),
-    withServiceContext: vi.fn<InvoiceDeliveryDependencies['withServiceContext']>((_reason, work) =>
+    withServiceContext: vi.fn((_reason: string, work: (tx: ServiceTransaction) => Promise<void>) =>
       work(tx),
     ),
     updateDatabase: vi.fn(async () => undefined),

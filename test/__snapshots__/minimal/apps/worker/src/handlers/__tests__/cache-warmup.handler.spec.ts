@@ -21,7 +21,10 @@ function fakeJob(data: unknown): Job<CacheWarmupJobData> {
 function setup(overrides: Partial<CacheWarmupDependencies> = {}) {
   const deps = {
     logger: { info: vi.fn(), error: vi.fn() },
-    now: vi.fn<() => number>().mockReturnValueOnce(1_000).mockReturnValueOnce(1_250),
+    now: vi
+      .fn((): number => 0)
+      .mockReturnValueOnce(1_000)
+      .mockReturnValueOnce(1_250),
     perform: vi.fn(async () => undefined),
     ...overrides,
   } satisfies CacheWarmupDependencies;
