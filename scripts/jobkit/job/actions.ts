@@ -43,14 +43,12 @@ export function jobActions(
   const jobDataExport = `export * from '${moduleSpecifier(layout.sharedIndexFile, supportPaths(layout).jobData)}';`;
 
   return [
-    ...supportFiles(layout, [job]).map(
-      (file): Action => ({
-        type: 'add',
-        path: file.path,
-        content: () => templates.render(file.template, supportData),
-        ifMissing: true,
-      }),
-    ),
+    ...supportFiles(layout, [job]).map((file): Action => ({
+      type: 'add',
+      path: file.path,
+      content: () => templates.render(file.template, supportData),
+      ifMissing: true,
+    })),
     // The worker's helpers import JobDataError from the shared package.
     { type: 'append', path: layout.sharedIndexFile, content: () => jobDataExport, unique: true },
     {
