@@ -1,0 +1,153 @@
+// One throughput sample, in a process of its own: queue N jobs under a fresh key
+// prefix, process them with a BullMQ worker, print the figures as JSON, obliterate
+// the queue. `--processor bare` runs a processor that does nothing; `generated`
+// runs the handler the kit generated, its side effects replaced by no-ops.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+
+/** The parts of BullMQ this sample uses; BullMQ is a dependency of the host, not of the kit. */
+interface BullJob {
+  id?: string;
+}
+type Processor = (job: BullJob, token?: string, signal?: AbortSignal) => Promise<unknown>;
+/** An ioredis client; BullMQ as an ES module needs clients, not connection options. */
+interface Connection {
+  quit(): Promise<unknown>;
+}
+type RedisClass = new (options: {
+  host: string;
+  port: number;
+  maxRetriesPerRequest: null;
+}) => Connection;
+interface BullQueue {
+  addBulk(jobs: { name: string; data: unknown }[]): Promise<unknown>;
+  obliterate(options: { force: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+interface BullWorker {
+  on(event: 'completed', listener: () => void): void;
+  on(event: 'failed', listener: (job: BullJob | undefined, error: Error) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  waitUntilReady(): Promise<unknown>;
+  run(): Promise<void>;
+  close(): Promise<void>;
+}
+interface BullMq {
+  Queue: new (name: string, options: { connection: Connection; prefix: string }) => BullQueue;
+  Worker: new (
+    name: string,
+    processor: Processor,
+    options: { connection: Connection; prefix: string; concurrency: number; autorun: boolean },
+  ) => BullWorker;
+}
+type HandlerFactory = (overrides: Record<string, unknown>) => Processor;
+
+const { values } = parseArgs({
+  options: {
+    processor: { type: 'string' },
+    host: { type: 'string' },
+    handler: { type: 'string' },
+    factory: { type: 'string' },
+    data: { type: 'string' },
+    jobs: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '10' },
+    prefix: { type: 'string' },
+  },
+});
+const { processor: kind, host, handler, factory, data, prefix } = values;
+if (
+  !host ||
+  !handler ||
+  !factory ||
+  !data ||
+  !prefix ||
+  (kind !== 'bare' && kind !== 'generated')
+) {
+  throw new Error(
+    'usage: runtime-worker --processor bare|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--concurrency N]',
+  );
+}
+const total = Number(values.jobs);
+const concurrency = Number(values.concurrency);
+
+// The worker's own BullMQ, as an ES module: the same instance the handler imports.
+const workerRequire = createRequire(join(host, 'apps/worker/package.json'));
+const bullmqDir = dirname(workerRequire.resolve('bullmq/package.json'));
+const bullmqManifest = JSON.parse(readFileSync(join(bullmqDir, 'package.json'), 'utf8')) as {
+  module: string;
+};
+const { Queue, Worker } = (await import(
+  pathToFileURL(join(bullmqDir, bullmqManifest.module)).href
+)) as BullMq;
+
+let processor: Processor;
+if (kind === 'bare') {
+  processor = async () => undefined;
+} else {
+  const module = (await import(pathToFileURL(handler).href)) as Record<string, unknown>;
+  const create = module[factory];
+  if (typeof create !== 'function') throw new Error(`${handler} has no ${factory}`);
+  // Every side effect a no-op; the generated code around them (validation, timeout,
+  // logging, email composition, follow-up data) runs as in production.
+  processor = (create as HandlerFactory)({
+    withServiceContext: async (_reason: string, work: (tx: object) => Promise<void>) =>
+      work({ query: async () => ({ rows: [] }) }),
+    sendEmail: async () => ({ id: 'email-1' }),
+    enqueue: async () => 'follow-up-1',
+  });
+}
+
+const ioredis = (await import(pathToFileURL(workerRequire.resolve('ioredis')).href)) as {
+  default: RedisClass;
+};
+const redis = (): Connection =>
+  new ioredis.default({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+const queueConnection = redis();
+const workerConnection = redis();
+const name = `bench-${kind}`;
+const queue = new Queue(name, { connection: queueConnection, prefix });
+const jobData: unknown = JSON.parse(data);
+try {
+  for (let added = 0; added < total; added += 1000) {
+    const size = Math.min(1000, total - added);
+    await queue.addBulk(Array.from({ length: size }, () => ({ name, data: jobData })));
+  }
+  const worker = new Worker(name, processor, {
+    connection: workerConnection,
+    prefix,
+    concurrency,
+    autorun: false,
+  });
+  let completed = 0;
+  let failure: Error | undefined;
+  const finished = new Promise<void>((resolve) => {
+    worker.on('completed', () => {
+      completed += 1;
+      if (completed === total) resolve();
+    });
+    worker.on('failed', (_job, error) => {
+      failure ??= error;
+      resolve();
+    });
+    worker.on('error', (error) => {
+      failure ??= error;
+      resolve();
+    });
+  });
+  await worker.waitUntilReady();
+  const started = performance.now();
+  const running = worker.run();
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close();
+  await running;
+  if (failure) throw failure;
+  process.stdout.write(`${JSON.stringify({ jobs: completed, seconds })}\n`);
+} finally {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await Promise.all([queueConnection.quit(), workerConnection.quit()]);
+}
