@@ -372,7 +372,7 @@ async function main(): Promise<void> {
     };
     let sampleCount = 0;
     const throughput = (
-      processor: 'bare' | 'generated',
+      processor: 'bare' | 'bare-signal' | 'generated',
     ): Measured & {
       command: string;
       unit: 'jobs/s';
@@ -423,7 +423,7 @@ async function main(): Promise<void> {
         },
       };
     };
-    const entries = [throughput('generated'), throughput('bare')];
+    const entries = [throughput('generated'), throughput('bare'), throughput('bare-signal')];
     record(await rounds(entries, runs, progress('runtime')), entries);
   }
 
@@ -514,6 +514,7 @@ function report(): void {
   );
   ratio(`batch.kit-${batchSize}/kit-1`, `batch.kit-${batchSize}`, 'batch.kit-1');
   ratio('runtime.generated/bare', 'runtime.generated', 'runtime.bare');
+  ratio('runtime.generated/bare-signal', 'runtime.generated', 'runtime.bare-signal');
   ratio(
     'interactive.pnpm-plop-job/node-plop-job',
     'interactive.pnpm-plop-job',

@@ -1,6 +1,8 @@
 // One throughput sample, in a process of its own: queue N jobs under a fresh key
 // prefix, process them with a BullMQ worker, print the figures as JSON, obliterate
-// the queue. `--processor bare` runs a processor that does nothing; `generated`
+// the queue. `--processor bare` runs a processor that does nothing; `bare-signal`
+// one that does nothing but declares BullMQ's third argument, so BullMQ makes it a
+// cancellation signal per job as it does for the generated handler; `generated`
 // runs the handler the kit generated, its side effects replaced by no-ops.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -64,10 +66,10 @@ if (
   !factory ||
   !data ||
   !prefix ||
-  (kind !== 'bare' && kind !== 'generated')
+  (kind !== 'bare' && kind !== 'bare-signal' && kind !== 'generated')
 ) {
   throw new Error(
-    'usage: runtime-worker --processor bare|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--concurrency N]',
+    'usage: runtime-worker --processor bare|bare-signal|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--concurrency N]',
   );
 }
 const total = Number(values.jobs);
@@ -86,6 +88,9 @@ const { Queue, Worker } = (await import(
 let processor: Processor;
 if (kind === 'bare') {
   processor = async () => undefined;
+} else if (kind === 'bare-signal') {
+  // BullMQ creates the per-job AbortController only for processors of arity 3.
+  processor = async (_job: BullJob, _token?: string, _signal?: AbortSignal) => undefined;
 } else {
   const module = (await import(pathToFileURL(handler).href)) as Record<string, unknown>;
   const create = module[factory];
