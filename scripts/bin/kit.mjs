@@ -9,13 +9,14 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,26 +24,51 @@ const sourceDir = join(kitRoot, 'scripts', 'jobkit');
 const tsconfig = join(kitRoot, 'scripts', 'tsconfig.json');
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'jobkit');
 
-function sourceFiles(dir) {
+function filesUnder(dir, extension) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    if (entry.isDirectory()) return filesUnder(path, extension);
+    return entry.name.endsWith(extension) ? [path] : [];
   });
 }
 
-/** A name for the current sources: their paths, sizes and modification times. */
+const templatesDir = join(kitRoot, 'plop-templates');
+
+/** A name for the current sources and templates: their paths, sizes and modification times. */
 function sourceVersion() {
   const hash = createHash('sha1');
   for (const file of [
     tsconfig,
     join(kitRoot, 'tsconfig.base.json'),
-    ...sourceFiles(sourceDir),
+    ...filesUnder(sourceDir, '.ts'),
+    ...filesUnder(templatesDir, '.hbs'),
   ].sort()) {
     const { size, mtimeMs } = statSync(file);
     hash.update(`${file}\0${size}\0${mtimeMs}\n`);
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The templates as handlebars precompiles them (the kit's core/templates.ts reads
+ * this module): each run then skips parsing them and loads only handlebars' runtime.
+ * A template that does not compile is left out, so the run compiles it and reports
+ * the error where it is used.
+ */
+function precompiledTemplates() {
+  const Handlebars = createRequire(import.meta.url)('handlebars');
+  const specs = filesUnder(templatesDir, '.hbs').flatMap((file) => {
+    try {
+      const spec = Handlebars.precompile(readFileSync(file, 'utf8'), {
+        noEscape: true,
+        strict: true,
+      });
+      return [`  ${JSON.stringify(relative(templatesDir, file))}: ${spec}`];
+    } catch {
+      return [];
+    }
+  });
+  return `export const templatesDir = ${JSON.stringify(templatesDir)};\nexport const specs = {\n${specs.join(',\n')}\n};\n`;
 }
 
 function build(outDir) {
@@ -64,6 +90,7 @@ function build(outDir) {
     process.exit(1);
   }
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(staging, 'templates.js'), precompiledTemplates());
   try {
     renameSync(staging, outDir);
   } catch (error) {

@@ -1,13 +1,6 @@
 import { AnchorError, HostError } from './errors.js';
-import {
-  appendLines,
-  hasLine,
-  insertAt,
-  insertEntryAt,
-  locateAnchor,
-  type Anchor,
-} from './edits.js';
-import type { VirtualTree } from './tree.js';
+import { appendEdit, entryEdits, hasLine, locateAnchor, type Anchor, type Edit } from './edits.js';
+import type { RegionContext, VirtualTree } from './tree.js';
 
 /**
  * What a generator does to the repository, in plop's vocabulary: `add` a file,
@@ -22,16 +15,32 @@ export type Action =
       /** Leave a file that already exists as it is (support modules the host may have). */
       ifMissing?: boolean;
     }
-  | { type: 'append'; path: string; content: () => string; unique: boolean }
+  | {
+      type: 'append';
+      path: string;
+      content: () => string;
+      unique: boolean;
+      /** Where the appended code sits, so it can be formatted on its own. */
+      context: RegionContext;
+    }
   | {
       type: 'modify';
       path: string;
       anchor: Anchor | readonly Anchor[];
       content: () => string;
+      /** Where the inserted code sits, so it can be formatted on its own. */
+      context: RegionContext;
       /** Insert as an entry of an object literal, adding a comma to the one before if needed. */
       asEntry?: boolean;
       /** Skip when every line of the content is already in the file (compared literally). */
       unique?: boolean;
+    }
+  | {
+      /** Computed edits of an existing file, such as adding names to an import, later offsets first. */
+      type: 'edit';
+      path: string;
+      description: string;
+      edits: (source: string) => (Edit & { context: RegionContext })[];
     }
   | { type: 'transform'; path: string; description: string; transform: (source: string) => string };
 
@@ -82,7 +91,8 @@ export function runAction(tree: VirtualTree, action: Action): void {
       const source = existing(tree, action.path);
       const text = action.content();
       if (action.unique && allLinesPresent(source, text)) return;
-      tree.write(action.path, appendLines(source, text));
+      const edit = appendEdit(source, text);
+      tree.splice(action.path, edit.start, edit.end, edit.text, action.context);
       return;
     }
     case 'modify': {
@@ -90,10 +100,27 @@ export function runAction(tree: VirtualTree, action: Action): void {
       const text = action.content();
       if (action.unique && allLinesPresent(source, text)) return;
       const offset = locate(tree, action.path, source, action.anchor);
-      tree.write(
+      if (!action.asEntry) {
+        tree.splice(action.path, offset, offset, text, action.context);
+        return;
+      }
+      const edits = entryEdits(source, offset, text);
+      // The entry first: the comma goes before it, so its offset stays valid.
+      tree.splice(
         action.path,
-        action.asEntry ? insertEntryAt(source, offset, text) : insertAt(source, offset, text),
+        edits.entry.start,
+        edits.entry.end,
+        edits.entry.text,
+        action.context,
       );
+      if (edits.comma)
+        tree.splice(action.path, edits.comma.start, edits.comma.end, edits.comma.text, 'literal');
+      return;
+    }
+    case 'edit': {
+      for (const edit of action.edits(existing(tree, action.path))) {
+        tree.splice(action.path, edit.start, edit.end, edit.text, edit.context);
+      }
       return;
     }
     case 'transform': {

@@ -12,6 +12,8 @@ export interface Anchor {
   pattern: RegExp;
   /** Insert before the match or after it. */
   position: 'before' | 'after';
+  /** Place the text relative to this capture group instead of the whole match. */
+  group?: number;
   /** What to do when the anchor is not found, e.g. the configuration key that moves it. */
   hint?: string;
 }
@@ -23,11 +25,9 @@ function lineOf(source: string, offset: number): number {
 }
 
 function matchesOf(source: string, pattern: RegExp): RegExpExecArray[] {
-  const global = new RegExp(
-    pattern.source,
-    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
-  );
-  return [...source.matchAll(global)];
+  // `d` records where capture groups matched, for anchors placed at a group.
+  const flags = new Set([...pattern.flags, 'g', 'd']);
+  return [...source.matchAll(new RegExp(pattern.source, [...flags].join('')))];
 }
 
 /**
@@ -44,14 +44,21 @@ export function locateAnchor(
     const matches = matchesOf(source, anchor.pattern);
     if (matches.length === 0) continue;
     if (matches.length > 1) {
-      const lines = matches.map((match) => lineOf(source, match.index));
+      const at = (match: RegExpExecArray): number =>
+        (anchor.group === undefined ? undefined : match.indices?.[anchor.group]?.[0]) ??
+        match.index;
+      const lines = matches.map((match) => lineOf(source, at(match)));
       throw new AnchorError(
         `${file}:${lines[0]}: ${anchor.description} matches ${matches.length} places (lines ${lines.join(', ')}); the kit needs exactly one to know where the new code goes (pattern /${anchor.pattern.source}/)`,
         file,
       );
     }
     const [match] = matches as [RegExpExecArray];
-    return anchor.position === 'before' ? match.index : match.index + match[0].length;
+    const [start, end] =
+      anchor.group === undefined
+        ? [match.index, match.index + match[0].length]
+        : (match.indices?.[anchor.group] ?? [match.index, match.index + match[0].length]);
+    return anchor.position === 'before' ? start : end;
   }
   const wanted = candidates
     .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)
@@ -71,20 +78,59 @@ export function insertAt(source: string, offset: number, text: string): string {
 /** Whether `line` is already in `source`, compared literally (ignoring surrounding spaces). */
 export function hasLine(source: string, line: string): boolean {
   const wanted = line.trim();
-  return source.split('\n').some((existing) => existing.trim() === wanted);
+  if (wanted === '') return source.split('\n').some((existing) => existing.trim() === '');
+  // Found by search rather than by splitting the file: files can be long.
+  for (let at = source.indexOf(wanted); at !== -1; at = source.indexOf(wanted, at + 1)) {
+    const lineStart = source.lastIndexOf('\n', at - 1) + 1;
+    const lineEnd = source.indexOf('\n', at + wanted.length);
+    const before = source.slice(lineStart, at);
+    const after = source.slice(at + wanted.length, lineEnd === -1 ? source.length : lineEnd);
+    if (before.trim() === '' && after.trim() === '') return true;
+  }
+  return false;
+}
+
+/** The edit that appends `text` to `source` on lines of its own. */
+export function appendEdit(source: string, text: string): Edit {
+  const separator = source.length === 0 || source.endsWith('\n') ? '' : '\n';
+  return {
+    start: source.length,
+    end: source.length,
+    text: separator + (text.endsWith('\n') ? text : `${text}\n`),
+  };
 }
 
 /** `source` with `text` appended on lines of its own. */
 export function appendLines(source: string, text: string): string {
-  const body = source.length === 0 || source.endsWith('\n') ? source : `${source}\n`;
-  return body + (text.endsWith('\n') ? text : `${text}\n`);
+  return applyEdits(source, [appendEdit(source, text)]);
+}
+
+/** A replacement of `[start, end)` of a file's text by `text`. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** `source` with `edits` applied; they must not overlap. */
+export function applyEdits(source: string, edits: readonly Edit[]): string {
+  let result = source;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
+    result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
+  }
+  return result;
 }
 
 /**
- * Text inserted as a new entry before `offset` in an object or list: when the entry
- * before it has no trailing comma (prettier's `trailingComma: "none"`), one is added.
+ * The edits that insert a new entry before `offset` in an object or list: the entry
+ * on a line of its own and, when the entry before has no trailing comma (prettier's
+ * `trailingComma: "none"`), that comma.
  */
-export function insertEntryAt(source: string, offset: number, entry: string): string {
+export function entryEdits(
+  source: string,
+  offset: number,
+  entry: string,
+): { comma?: Edit; entry: Edit } {
   let end = offset;
   for (;;) {
     while (end > 0 && /\s/.test(source.charAt(end - 1))) end -= 1;
@@ -95,13 +141,20 @@ export function insertEntryAt(source: string, offset: number, entry: string): st
   }
   const previous = source.charAt(end - 1);
   const needsComma = end > 0 && previous !== ',' && previous !== '{' && previous !== '[';
-  const withComma = needsComma ? insertAt(source, end, ',') : source;
-  const at = offset + (needsComma ? 1 : 0);
   // On a line of its own: prettier keeps an object expanded only if its first
   // entry starts on a new line, and `{}` has none yet.
-  const startsLine = withComma.charAt(at - 1) === '\n' || /^\n/.test(entry);
-  const endsLine = entry.endsWith('\n');
-  return insertAt(withComma, at, `${startsLine ? '' : '\n'}${entry}${endsLine ? '' : '\n'}`);
+  const startsLine = source.charAt(offset - 1) === '\n' || /^\n/.test(entry);
+  const text = `${startsLine ? '' : '\n'}${entry}${entry.endsWith('\n') ? '' : '\n'}`;
+  return {
+    ...(needsComma ? { comma: { start: end, end, text: ',' } } : {}),
+    entry: { start: offset, end: offset, text },
+  };
+}
+
+/** `source` with `entry` inserted before `offset` as a new object or list entry (see entryEdits). */
+export function insertEntryAt(source: string, offset: number, entry: string): string {
+  const edits = entryEdits(source, offset, entry);
+  return applyEdits(source, edits.comma ? [edits.comma, edits.entry] : [edits.entry]);
 }
 
 /** Where a `//` comment starts in `line`, ignoring `//` inside quotes; undefined if none. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,8 @@ import {
 } from 'node:worker_threads';
 import type { Plugin } from 'prettier';
 import { CheckFailedError, KitError } from './errors.js';
-import type { FileChange } from './tree.js';
+import { formatRegions } from './snippets.js';
+import type { FileChange, Region } from './tree.js';
 
 /** A check that ran on the plan, for reports and `--json`. */
 export interface CheckResult {
@@ -21,6 +23,8 @@ export interface CheckResult {
   ok: boolean;
   durationMs: number;
   output?: string;
+  /** For parse+format: `inserted code` when only the kit's insertions were formatted. */
+  scope?: 'file' | 'inserted code';
 }
 
 type Prettier = typeof import('prettier');
@@ -29,41 +33,88 @@ interface FormatInput {
   path: string;
   filepath: string;
   text: string;
+  /** The file before the plan, and what the plan inserted into it (see snippets.ts). */
+  before: string | null;
+  regions?: Region[];
 }
 
-type FormatOutcome = { path: string; durationMs: number } & (
+type FormatOutcome = { path: string; durationMs: number; scope: 'file' | 'inserted code' } & (
   { ok: true; after: string } | { ok: false; reason: string }
 );
 
 /**
+ * The name of a text known to parse and to be formatted under these options: the
+ * same prettier, the same resolved configuration, the same bytes.
+ */
+function checkedKey(prettierVersion: string, options: object, text: string): string {
+  return createHash('sha1')
+    .update(`${prettierVersion}\0${JSON.stringify(options)}\0`)
+    .update(text)
+    .digest('hex');
+}
+
+/**
  * Formats every file at once, as each finishes: the outcomes are in completion order.
- * `plugins` go before the configuration's own, which keep the last word.
+ * An existing file that an earlier run knew to be formatted (`known`) gets only the
+ * code the plan inserted formatted; any other file is formatted whole, and what is
+ * learned about formatted texts goes into `learned`. `plugins` go before the
+ * configuration's own, which keep the last word.
  */
 async function formatAll(
   prettier: Prettier,
   files: readonly FormatInput[],
+  known: ReadonlySet<string>,
   plugins: Plugin[] = [],
-): Promise<FormatOutcome[]> {
+): Promise<{ outcomes: FormatOutcome[]; learned: string[] }> {
   const outcomes: FormatOutcome[] = [];
+  const learned: string[] = [];
   await Promise.all(
-    files.map(async ({ path, filepath, text }) => {
+    files.map(async ({ path, filepath, text, before, regions }) => {
       const started = performance.now();
+      let scope: FormatOutcome['scope'] = 'file';
       try {
-        const options = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
-        const after = await prettier.format(text, {
-          ...options,
+        const resolved = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
+        const options = {
+          ...resolved,
           filepath,
-          ...(plugins.length > 0 ? { plugins: [...plugins, ...(options.plugins ?? [])] } : {}),
-        });
-        outcomes.push({ path, ok: true, after, durationMs: performance.now() - started });
+          ...(plugins.length > 0 ? { plugins: [...plugins, ...(resolved.plugins ?? [])] } : {}),
+        };
+        const key = (content: string): string => checkedKey(prettier.version, resolved, content);
+        const format = (source: string): Promise<string> => prettier.format(source, options);
+        let after: string | undefined;
+        if (regions && before !== null && known.has(key(before))) {
+          scope = 'inserted code';
+          after = await formatRegions(text, regions, {
+            format,
+            level: resolved.useTabs ? '\t' : ' '.repeat(resolved.tabWidth ?? 2),
+            semi: resolved.semi !== false,
+          });
+        }
+        if (after === undefined) {
+          scope = 'file';
+          after = await format(text);
+          // Learn whether the file was formatted before, so the next run can format
+          // only what it inserts.
+          if (regions && before !== null && (await format(before)) === before)
+            learned.push(key(before));
+        }
+        learned.push(key(after));
+        outcomes.push({ path, ok: true, after, scope, durationMs: performance.now() - started });
       } catch (error) {
         const reason =
           error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-        outcomes.push({ path, ok: false, reason, durationMs: performance.now() - started });
+        const where = scope === 'inserted code' ? ` (in the code inserted into ${path})` : '';
+        outcomes.push({
+          path,
+          ok: false,
+          reason: reason + where,
+          scope,
+          durationMs: performance.now() - started,
+        });
       }
     }),
   );
-  return outcomes;
+  return { outcomes, learned };
 }
 
 /** Marks the thread this module starts for itself (`workerData`). */
@@ -118,15 +169,15 @@ function serve(port: MessagePort): void {
     prettier,
     cache: cachedPlugins(prettier.version),
   }));
-  port.on('message', (files: FormatInput[]) => {
+  port.on('message', ({ files, known }: FormatRequest) => {
     ready
       .then(async ({ prettier, cache }) => {
-        const outcomes = await formatAll(prettier, files, cache.plugins);
+        const result = await formatAll(prettier, files, new Set(known), cache.plugins);
         cache.save();
-        return outcomes;
+        return result;
       })
       .then(
-        (outcomes) => port.postMessage({ outcomes }),
+        (result) => port.postMessage(result),
         (error: unknown) =>
           port.postMessage({
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -135,7 +186,13 @@ function serve(port: MessagePort): void {
   });
 }
 
-type Reply = { outcomes: FormatOutcome[] } | { error: string };
+interface FormatRequest {
+  files: FormatInput[];
+  known: string[];
+}
+
+type Formatted = { outcomes: FormatOutcome[]; learned: string[] };
+type Reply = Formatted | { error: string };
 
 /**
  * Prettier on a thread of its own, started as soon as this module loads: loading
@@ -167,13 +224,13 @@ class FormatThread {
     this.worker.unref();
   }
 
-  async format(files: FormatInput[]): Promise<FormatOutcome[]> {
+  async format(request: FormatRequest): Promise<Formatted> {
     this.worker.ref();
-    this.worker.postMessage(files);
+    this.worker.postMessage(request);
     try {
       const reply = await this.reply;
       if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
-      return reply.outcomes;
+      return reply;
     } finally {
       // Not awaited: the thread's teardown runs while the files are written.
       this.worker.unref();
@@ -192,11 +249,51 @@ if (isFormatThread && parentPort) serve(parentPort);
 const compiled = !isFormatThread && import.meta.url.endsWith('.js');
 let early = compiled ? new FormatThread() : undefined;
 
-async function formatFiles(files: FormatInput[]): Promise<FormatOutcome[]> {
-  if (!compiled) return formatAll(await import('prettier'), files);
+async function formatFiles(request: FormatRequest): Promise<Formatted> {
+  if (!compiled) return formatAll(await import('prettier'), request.files, new Set(request.known));
   const thread = early ?? new FormatThread();
   early = undefined;
-  return thread.format(files);
+  return thread.format(request);
+}
+
+/** Texts known to parse and be formatted, kept under the host's node_modules/.cache. */
+const CHECKED_FILE = 'node_modules/.cache/jobkit/prettier-checked.json';
+const CHECKED_LIMIT = 5000;
+
+/**
+ * Where the kit remembers texts it has seen parse and formatted: a list of keys
+ * (see checkedKey) kept under the host's node_modules/.cache.
+ */
+export interface CheckedStore {
+  read(): string[];
+  write(keys: string[]): void;
+}
+
+export function fileCheckedStore(root: string): CheckedStore {
+  const path = join(root, CHECKED_FILE);
+  return {
+    read() {
+      try {
+        const keys = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+        return Array.isArray(keys)
+          ? keys.filter((key): key is string => typeof key === 'string')
+          : [];
+      } catch (error) {
+        // No list yet, or one cut short: every file is then formatted whole, as at first.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) {
+          return [];
+        }
+        throw error;
+      }
+    },
+    write(keys) {
+      mkdirSync(dirname(path), { recursive: true });
+      // Renamed into place: two runs at once leave one whole list or the other.
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(keys));
+      renameSync(temporary, path);
+    },
+  };
 }
 
 /**
@@ -209,19 +306,33 @@ export async function formatChanges(
   root: string,
   changes: FileChange[],
   checks: CheckResult[],
+  store: CheckedStore = fileCheckedStore(root),
 ): Promise<FileChange[]> {
-  const inputs = changes.flatMap((change) =>
+  const inputs = changes.flatMap((change): FormatInput[] =>
     change.after === null
       ? []
-      : [{ path: change.path, filepath: join(root, change.path), text: change.after }],
+      : [
+          {
+            path: change.path,
+            filepath: join(root, change.path),
+            text: change.after,
+            before: change.before,
+            ...(change.regions ? { regions: change.regions } : {}),
+          },
+        ],
   );
-  const outcomes = await formatFiles(inputs);
+  const known = store.read();
+  const { outcomes, learned } = await formatFiles({ files: inputs, known });
+  if (learned.some((key) => !known.includes(key))) {
+    store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));
+  }
   const formatted = new Map<string, string>();
   for (const outcome of outcomes) {
     checks.push({
       check: 'parse+format',
       target: outcome.path,
       ok: outcome.ok,
+      scope: outcome.scope,
       durationMs: outcome.durationMs,
       ...(outcome.ok ? {} : { output: outcome.reason }),
     });

@@ -18,7 +18,26 @@ describe('addNamedImports', () => {
         { name: 'BJobData', typeOnly: true },
       ]),
     ).toBe(
-      `import { QUEUE_NAMES, type AJobData, type BJobData } from '${SHARED}';\nconst x = 1;\n`,
+      `import {\n  QUEUE_NAMES,\n  type AJobData,\n  type BJobData,\n} from '${SHARED}';\nconst x = 1;\n`,
+    );
+  });
+
+  it('appends to an import laid out one name per line in its style, adding the comma it lacks', () => {
+    const source = `import {\n    QUEUE_NAMES,\n    type AJobData\n} from "${SHARED}";\n`;
+    expect(
+      addNamedImports('w.ts', source, SHARED, [
+        { name: 'BJobData', typeOnly: true },
+        { name: 'handleB', typeOnly: false },
+      ]),
+    ).toBe(
+      `import {\n    QUEUE_NAMES,\n    type AJobData,\n    type BJobData,\n    handleB\n} from "${SHARED}";\n`,
+    );
+  });
+
+  it('rewrites a one-line import as a whole', () => {
+    const source = `import { QUEUE_NAMES } from '${SHARED}';\n`;
+    expect(addNamedImports('w.ts', source, SHARED, [{ name: 'AJobData', typeOnly: true }])).toBe(
+      `import { QUEUE_NAMES, type AJobData } from '${SHARED}';\n`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { AnchorError } from './errors.js';
-import { insertAt } from './edits.js';
+import { applyEdits, type Edit } from './edits.js';
+import type { RegionContext } from './tree.js';
 
 /** A named import: `name`, or `type name` when only its type is used. */
 export interface ImportName {
@@ -63,10 +64,17 @@ export function afterLastImport(source: string): number {
   return end;
 }
 
+/** The edit putting `line` on its own line after the last import declaration. */
+export function importLineEdit(source: string, line: string): Edit {
+  const offset = afterLastImport(source);
+  return offset === 0
+    ? { start: 0, end: 0, text: `${line}\n` }
+    : { start: offset, end: offset, text: `\n${line}` };
+}
+
 /** `source` with `line` on its own line after the last import declaration. */
 export function insertImportLine(source: string, line: string): string {
-  const offset = afterLastImport(source);
-  return offset === 0 ? `${line}\n${source}` : insertAt(source, offset, `\n${line}`);
+  return applyEdits(source, [importLineEdit(source, line)]);
 }
 
 /**
@@ -80,6 +88,64 @@ export function addNamedImports(
   module: string,
   names: readonly ImportName[],
 ): string {
+  return applyEdits(source, namedImportsEdits(file, source, module, names));
+}
+
+/** An edit, with where its text sits (see VirtualTree.splice). */
+export interface ContextEdit extends Edit {
+  context: RegionContext;
+}
+
+/**
+ * New specifier lines at the end of an import already laid out one specifier per
+ * line (as prettier lays out one too long for a line): in the file's own indentation
+ * and with its trailing-comma style, so they need no formatting, however long the
+ * list. Undefined when the import is laid out otherwise.
+ */
+function appendSpecifierLines(
+  source: string,
+  statement: { index: number; text: string },
+  added: readonly Specifier[],
+): ContextEdit[] | undefined {
+  const close = statement.index + statement.text.lastIndexOf('}');
+  const closeLineStart = source.lastIndexOf('\n', close - 1) + 1;
+  if (source.slice(closeLineStart, close).trim() !== '') return undefined;
+  const lastLineStart = source.lastIndexOf('\n', closeLineStart - 2) + 1;
+  const lastLine = source.slice(lastLineStart, closeLineStart - 1);
+  if (
+    lastLineStart <= statement.index ||
+    !/^[ \t]+(type\s+)?[\w$]+(\s+as\s+[\w$]+)?,?[ \t]*$/.test(lastLine)
+  ) {
+    return undefined;
+  }
+  const indent = /^[ \t]*/.exec(lastLine)?.[0] ?? '';
+  const trailingComma = /,[ \t]*$/.test(lastLine);
+  const text = added
+    .map(
+      (specifier, index) =>
+        `${indent}${specifier.text}${index < added.length - 1 || trailingComma ? ',' : ''}\n`,
+    )
+    .join('');
+  const edits: ContextEdit[] = [
+    { start: closeLineStart, end: closeLineStart, text, context: 'literal' },
+  ];
+  if (!trailingComma) {
+    const end = lastLineStart + lastLine.trimEnd().length;
+    edits.push({ start: end, end, text: ',', context: 'literal' });
+  }
+  return edits;
+}
+
+/**
+ * The edits `addNamedImports` makes (none when every name is imported already), in
+ * the order to apply them: later offsets first.
+ */
+export function namedImportsEdits(
+  file: string,
+  source: string,
+  module: string,
+  names: readonly ImportName[],
+): ContextEdit[] {
   const matches = [...source.matchAll(namedImportsFrom(module))];
   const valueImports = matches.filter((match) => !match[1]);
   const target =
@@ -98,19 +164,41 @@ export function addNamedImports(
     );
   }
   if (!target) {
-    return insertImportLine(source, printImport(names.map(toSpecifier), "'", module));
+    return [
+      {
+        ...importLineEdit(source, printImport(names.map(toSpecifier), "'", module)),
+        context: 'statement',
+      },
+    ];
   }
   const specifiers = parseSpecifiers(target[2] ?? '', Boolean(target[1]));
   const missing = names.filter(
     (name) => !specifiers.some((specifier) => specifier.local === name.name),
   );
-  if (missing.length === 0) return source;
+  if (missing.length === 0) return [];
+  const typeOnlyStatement = Boolean(target[1]);
+  const added = missing.map(toSpecifier).map((specifier) =>
+    // In `import type { … }` every name is a type already.
+    typeOnlyStatement ? { ...specifier, text: specifier.text.replace(/^type\s+/, '') } : specifier,
+  );
+  const appended =
+    target[0].includes('\n') && (!typeOnlyStatement || missing.every((name) => name.typeOnly))
+      ? appendSpecifierLines(source, { index: target.index, text: target[0] }, added)
+      : undefined;
+  if (appended) return appended;
   const merged = printImport(
     [...specifiers, ...missing.map(toSpecifier)],
     target[3] ?? "'",
     module,
   );
-  return source.slice(0, target.index) + merged + source.slice(target.index + target[0].length);
+  return [
+    {
+      start: target.index,
+      end: target.index + target[0].length,
+      text: merged,
+      context: 'statement',
+    },
+  ];
 }
 
 /**

@@ -7,11 +7,30 @@ export interface FileSource {
   read(path: string): string | null;
 }
 
+/**
+ * Where an inserted piece of code sits syntactically, so it can be formatted on its
+ * own: a top-level `statement`, an object literal `entry`, a class `member`, or a
+ * statement inside a function body (`block`). `literal` text is kept as written.
+ */
+export type RegionContext = 'statement' | 'entry' | 'member' | 'block' | 'literal';
+
+/** A span of a changed file's new text that the plan inserted or rewrote. */
+export interface Region {
+  start: number;
+  end: number;
+  context: RegionContext;
+}
+
 /** A change the plan makes: `before` null creates the file, `after` null deletes it. */
 export interface FileChange {
   path: string;
   before: string | null;
   after: string | null;
+  /**
+   * For an existing file changed only by splices of known context: every span that
+   * differs from `before`, in order. Absent when the file was rewritten as a whole.
+   */
+  regions?: Region[];
 }
 
 export function diskSource(root: string): FileSource {
@@ -27,6 +46,13 @@ export function diskSource(root: string): FileSource {
   };
 }
 
+/** The context of two merged spans: literal text takes the other's; two others must agree. */
+function joinContexts(a: RegionContext, b: RegionContext): RegionContext | null {
+  if (a === 'literal') return b;
+  if (b === 'literal' || a === b) return a;
+  return null;
+}
+
 export function memorySource(files: Record<string, string>): FileSource {
   return { read: (path) => files[path] ?? null };
 }
@@ -38,6 +64,8 @@ export function memorySource(files: Record<string, string>): FileSource {
 export class VirtualTree {
   private readonly originals = new Map<string, string | null>();
   private readonly current = new Map<string, string | null>();
+  /** Spliced spans per path; a path written as a whole has none (and loses them). */
+  private readonly spliced = new Map<string, Region[]>();
 
   constructor(private readonly source: FileSource) {}
 
@@ -57,6 +85,50 @@ export class VirtualTree {
   write(path: string, content: string): void {
     this.original(path);
     this.current.set(path, content);
+    this.spliced.delete(path);
+  }
+
+  /**
+   * Replaces `[start, end)` of the file's current text with `text`, remembering the
+   * new span and its context. Recorded spans after it shift; spans it overlaps or
+   * touches merge with it (two jobs of a batch inserting at the same anchor give one
+   * span). Spans of two real contexts that merge make the file untracked, so it is
+   * formatted as a whole.
+   */
+  splice(path: string, start: number, end: number, text: string, context: RegionContext): void {
+    const source = this.read(path);
+    if (source === null) throw new Error(`${path}: cannot splice a file that does not exist`);
+    const tracked = !this.isChanged(path) || this.spliced.has(path);
+    this.current.set(path, source.slice(0, start) + text + source.slice(end));
+    if (!tracked) return;
+    const shift = text.length - (end - start);
+    const map = (position: number, side: 'start' | 'end'): number => {
+      if (position < start) return position;
+      if (position > end || (position === end && side === 'end')) return position + shift;
+      return side === 'start' ? start : start + text.length;
+    };
+    let merged: Region = { start, end: start + text.length, context };
+    const kept: Region[] = [];
+    for (const region of this.spliced.get(path) ?? []) {
+      if (region.end < start || region.start > end) {
+        kept.push({ ...region, start: map(region.start, 'start'), end: map(region.end, 'end') });
+        continue;
+      }
+      const joined = joinContexts(merged.context, region.context);
+      if (joined === null) {
+        this.spliced.delete(path);
+        return;
+      }
+      merged = {
+        start: Math.min(merged.start, map(region.start, 'start')),
+        end: Math.max(merged.end, map(region.end, 'end')),
+        context: joined,
+      };
+    }
+    this.spliced.set(
+      path,
+      [...kept, merged].sort((a, b) => a.start - b.start),
+    );
   }
 
   delete(path: string): void {
@@ -74,7 +146,13 @@ export class VirtualTree {
     const changes: FileChange[] = [];
     for (const [path, after] of this.current) {
       const before = this.original(path);
-      if (before !== after) changes.push({ path, before, after });
+      if (before === after) continue;
+      const regions = this.spliced.get(path);
+      changes.push(
+        before !== null && after !== null && regions
+          ? { path, before, after, regions }
+          : { path, before, after },
+      );
     }
     return changes;
   }

@@ -41,12 +41,16 @@ export function readQueueEntries(tree: VirtualTree, layout: HostLayout): QueueEn
     );
   }
   const bodyStart = object.index + object[0].indexOf('{') + 1;
-  const linesBefore = source.slice(0, bodyStart).split('\n').length;
-  return [...(object[1] ?? '').matchAll(QUEUE_ENTRY)].map((match) => ({
-    key: match[1] ?? '',
-    name: match[3] ?? '',
-    line: linesBefore + (object[1] ?? '').slice(0, match.index).split('\n').length - 1,
-  }));
+  const body = object[1] ?? '';
+  // Line numbers counted as the entries go, not from the start for each entry:
+  // QUEUE_NAMES may hold thousands of them.
+  let line = source.slice(0, bodyStart).split('\n').length;
+  let counted = 0;
+  return [...body.matchAll(QUEUE_ENTRY)].map((match) => {
+    for (let i = counted; i < match.index; i += 1) if (body.charCodeAt(i) === 10) line += 1;
+    counted = match.index;
+    return { key: match[1] ?? '', name: match[3] ?? '', line };
+  });
 }
 
 /** A field of an existing job's contract, as its data spec declares it. */

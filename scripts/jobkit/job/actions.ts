@@ -1,6 +1,6 @@
 import type { Action } from '../core/actions.js';
 import { hasLine } from '../core/edits.js';
-import { addNamedImports, insertImportLine } from '../core/imports.js';
+import { importLineEdit, namedImportsEdits } from '../core/imports.js';
 import type { TemplateEngine } from '../core/templates.js';
 import { moduleSpecifier, type HostLayout } from '../host/layout.js';
 import { QUEUE_NAMES_END, QUEUE_SERVICE_METHODS_END, registrationAnchors } from './anchors.js';
@@ -50,13 +50,20 @@ export function jobActions(
       ifMissing: true,
     })),
     // The worker's helpers import JobDataError from the shared package.
-    { type: 'append', path: layout.sharedIndexFile, content: () => jobDataExport, unique: true },
+    {
+      type: 'append',
+      path: layout.sharedIndexFile,
+      content: () => jobDataExport,
+      unique: true,
+      context: 'statement',
+    },
     {
       type: 'modify',
       path: layout.queuesFile,
       anchor: QUEUE_NAMES_END,
       content: render(TEMPLATES.queueEntry),
       asEntry: true,
+      context: 'entry',
     },
     { type: 'add', path: files.contract, content: render(TEMPLATES.contract) },
     {
@@ -64,6 +71,7 @@ export function jobActions(
       path: layout.sharedIndexFile,
       content: render(TEMPLATES.sharedExport),
       unique: true,
+      context: 'statement',
     },
     { type: 'add', path: files.handler, content: render(TEMPLATES.handler) },
     { type: 'add', path: files.handlerTest, content: render(TEMPLATES.handlerTest) },
@@ -73,24 +81,27 @@ export function jobActions(
       anchor: registrationAnchors(layout.registrationHelper),
       content: render(TEMPLATES.registration),
       unique: true,
+      context: 'block',
     },
     {
-      type: 'transform',
+      type: 'edit',
       path: layout.workerFile,
       description: `import ${names.pascal}JobData (and QUEUE_NAMES unless imported already) from ${shared}`,
-      transform: (source) =>
-        addNamedImports(layout.workerFile, source, shared, [
+      edits: (source) =>
+        namedImportsEdits(layout.workerFile, source, shared, [
           ...(importsQueueNames(source) ? [] : [{ name: 'QUEUE_NAMES', typeOnly: false }]),
           { name: `${names.pascal}JobData`, typeOnly: true },
         ]),
     },
     {
-      type: 'transform',
+      type: 'edit',
       path: layout.workerFile,
       description: `import ${names.handler}`,
-      transform: (source) => {
+      edits: (source) => {
         const line = render(TEMPLATES.workerImport)().trim();
-        return hasLine(source, line) ? source : insertImportLine(source, line);
+        return hasLine(source, line)
+          ? []
+          : [{ ...importLineEdit(source, line), context: 'statement' }];
       },
     },
     {
@@ -98,25 +109,28 @@ export function jobActions(
       path: layout.queueServiceFile,
       anchor: QUEUE_SERVICE_METHODS_END,
       content: render(TEMPLATES.enqueueMethod),
+      context: 'member',
     },
     {
-      type: 'transform',
+      type: 'edit',
+      path: layout.queueServiceFile,
+      description: 'import the types of BullMQ the enqueue method uses',
+      edits: (source) =>
+        namedImportsEdits(layout.queueServiceFile, source, 'bullmq', [
+          { name: 'Job', typeOnly: true },
+          { name: 'JobsOptions', typeOnly: true },
+        ]),
+    },
+    {
+      type: 'edit',
       path: layout.queueServiceFile,
       description: `import the ${names.constant} contract`,
-      transform: (source) =>
-        addNamedImports(
-          layout.queueServiceFile,
-          addNamedImports(layout.queueServiceFile, source, 'bullmq', [
-            { name: 'Job', typeOnly: true },
-            { name: 'JobsOptions', typeOnly: true },
-          ]),
-          shared,
-          [
-            { name: `${names.constant}_JOB`, typeOnly: false },
-            { name: `parse${names.pascal}JobData`, typeOnly: false },
-            { name: `${names.pascal}JobData`, typeOnly: true },
-          ],
-        ),
+      edits: (source) =>
+        namedImportsEdits(layout.queueServiceFile, source, shared, [
+          { name: `${names.constant}_JOB`, typeOnly: false },
+          { name: `parse${names.pascal}JobData`, typeOnly: false },
+          { name: `${names.pascal}JobData`, typeOnly: true },
+        ]),
     },
   ];
 }

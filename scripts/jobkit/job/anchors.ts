@@ -10,8 +10,11 @@ const BLOCK_COMMENT = String.raw`\/\*(?:[^*]|\*(?!\/))*\*\/`;
 
 export const QUEUE_NAMES_END: Anchor = {
   description: 'the closing brace of `export const QUEUE_NAMES = { … } as const`',
-  pattern: /(?<=export\s+const\s+QUEUE_NAMES\s*=\s*\{[^}]*)\}\s*as\s+const/,
+  // Matched from the declaration forward: a look-behind would rescan the whole
+  // object at every character, which is slow when it holds a thousand queues.
+  pattern: /export\s+const\s+QUEUE_NAMES\s*=\s*\{[^}]*(\})\s*as\s+const/,
   position: 'before',
+  group: 1,
   hint: 'If QUEUE_NAMES lives in another file, set "jobkit": { "queuesFile": "<path>" } in package.json',
 };
 

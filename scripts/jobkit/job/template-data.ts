@@ -53,7 +53,8 @@ export function retryDescription(
 
 /** `300000` → `300_000`, as a human writes a long number literal. */
 function numberLiteral(value: number): string {
-  return value >= 10_000 ? value.toLocaleString('en-US').replace(/,/g, '_') : String(value);
+  // Grouped by hand: toLocaleString would load ICU's locale data, ~10 ms per run.
+  return value >= 10_000 ? String(value).replace(/\B(?=(\d{3})+$)/g, '_') : String(value);
 }
 
 /** Everything the job templates read. Names are flat at the top level so templates stay short. */
