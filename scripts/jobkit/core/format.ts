@@ -235,7 +235,8 @@ class FormatThread {
       // Not awaited: the thread's teardown runs while the files are written.
       this.worker.unref();
       this.worker.terminate().catch((error: unknown) => {
-        throw error;
+        // The formatting is done; a thread that fails to stop is worth a warning only.
+        process.emitWarning(error instanceof Error ? error : String(error));
       });
     }
   }
