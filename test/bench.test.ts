@@ -64,6 +64,7 @@ describe('pnpm bench', () => {
         'batch.kit-1',
         'runtime.generated',
         'runtime.bare',
+        'runtime.bare-signal',
         'interactive.pnpm-plop-job',
         'interactive.node-plop-job',
         'interactive.plop-tsx',

@@ -36,12 +36,15 @@ export function runWithTimeout<T>(
       clearTimeout(timer);
       return true;
     };
-    const fail = (error: Error): void => {
+    // The steps' signal carries the reason as given (the worker's own, for a
+    // cancellation); the attempt fails with it as an Error.
+    const fail = (error: Error, reason: unknown = error): void => {
       if (!finish()) return;
-      controller.abort(error);
+      controller.abort(reason);
       reject(error);
     };
-    const onCancel = (): void => fail(asError(workerSignal?.reason));
+    const onCancel = (): void =>
+      fail(asError(workerSignal?.reason), workerSignal?.reason);
     const timer = setTimeout(
       () => fail(new JobTimeoutError(timeoutMs)),
       timeoutMs
