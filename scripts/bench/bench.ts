@@ -159,8 +159,14 @@ async function expectFormatted(root: string): Promise<void> {
   }
 }
 
+function queueKeys(root: string): string[] {
+  return [...readFileSync(join(root, layout.queuesFile), 'utf8').matchAll(/^\s+(\w+): '/gm)].map(
+    (match) => match[1] ?? '',
+  );
+}
+
 function countQueues(root: string): number {
-  return [...readFileSync(join(root, layout.queuesFile), 'utf8').matchAll(/^\s+\w+: '/gm)].length;
+  return queueKeys(root).length;
 }
 
 // ---------------------------------------------------------------------------------
@@ -213,14 +219,40 @@ async function main(): Promise<void> {
       `warning: load average ${loadAtStart.toFixed(2)} on ${cpus().length} cores; timings will be high`,
     );
   }
-  const existing = countQueues(kitRoot);
+  // The measured and seed jobs must be new to the hosts, even if someone generated
+  // them into this repository (the README's worked example is the measured job).
+  const ownJobs = [measuredNames.constant, jobNames(SEED_NAME).constant];
+  const copyBaseHost = (root: string): void => {
+    copyHost(kitRoot, root);
+    for (const constant of ownJobs) {
+      if (queueKeys(root).includes(constant)) {
+        const removal = spawnSync(
+          node,
+          [
+            join(kitRoot, 'scripts/bin/gen-job.mjs'),
+            '--root',
+            root,
+            '--remove',
+            constant,
+            '--no-verify',
+          ],
+          { encoding: 'utf8' },
+        );
+        if (removal.status !== 0)
+          throw new Error(`removing ${constant} from ${root} failed:\n${removal.stderr}`);
+      }
+    }
+  };
+  const existing =
+    countQueues(kitRoot) -
+    ownJobs.filter((constant) => queueKeys(kitRoot).includes(constant)).length;
   if (smallCount < existing || largeCount < existing) {
     throw new Error(`the hosts need at least the repository's own ${existing} jobs`);
   }
 
   log('building the hosts');
   const smallRoot = join(workDir, `host-${smallCount}`);
-  copyHost(kitRoot, smallRoot);
+  copyBaseHost(smallRoot);
   const seedKebab = jobNames(SEED_NAME).kebab;
   const pristine = new HostSnapshot(smallRoot);
   const seed = captureGeneration(smallRoot, filesOf(seedKebab), () =>
@@ -232,7 +264,7 @@ async function main(): Promise<void> {
   const small = new HostSnapshot(smallRoot);
 
   const largeRoot = join(workDir, `host-${largeCount}`);
-  copyHost(kitRoot, largeRoot);
+  copyBaseHost(largeRoot);
   synthesizeJobs(largeRoot, seed, largeCount - existing);
   await expectFormatted(largeRoot);
   const large = new HostSnapshot(largeRoot);
@@ -240,7 +272,7 @@ async function main(): Promise<void> {
   // The small host after the kit wrote and verified the measured job: what the bare
   // tools check, what the baselines must reproduce, and where the handler runs.
   const doneRoot = join(workDir, `host-${smallCount}-generated`);
-  copyHost(kitRoot, doneRoot);
+  copyBaseHost(doneRoot);
   synthesizeJobs(doneRoot, seed, smallCount - existing);
   const expected = captureGeneration(doneRoot, filesOf(measuredNames.kebab), () =>
     timeProcess(kit(doneRoot, measuredAnswers, true)),
