@@ -1,9 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { join } from 'node:path';
-import * as prettier from 'prettier';
-import { AnswersRejectedError, type Problem } from '../../scripts/jobkit/core/errors.js';
+import {
+  AnswersRejectedError,
+  CheckFailedError,
+  type Problem,
+} from '../../scripts/jobkit/core/errors.js';
+import { formatChanges, type CheckedStore } from '../../scripts/jobkit/core/format.js';
 import { createTemplateEngine } from '../../scripts/jobkit/core/templates.js';
-import { memorySource, VirtualTree } from '../../scripts/jobkit/core/tree.js';
+import { memorySource, VirtualTree, type FileChange } from '../../scripts/jobkit/core/tree.js';
 import { loadLayout } from '../../scripts/jobkit/host/config.js';
 import { planJobs } from '../../scripts/jobkit/job/plan-job.js';
 import { validateAnswers } from '../../scripts/jobkit/job/validate-answers.js';
@@ -12,8 +15,8 @@ import { readBack, type ReadBack } from './read-back.js';
 /**
  * Plans and formats answers off the main thread, so a property test can keep every
  * core busy: the pure planner over an in-memory copy of the host, the kit's real
- * template engine, prettier's API with the host's configuration, then the files the
- * caller checks are read back (see read-back.ts).
+ * template engine and formatter (prettier with the host's configuration), then the
+ * files the caller checks are read back (see read-back.ts).
  */
 
 export interface PlanWorkerData {
@@ -41,8 +44,18 @@ export interface PlanRequest {
   readBack: string[];
 }
 
-/** Prettier's options for the host's TypeScript files, resolved once per worker. */
-let options: prettier.Options | undefined;
+/**
+ * What the kit's formatter learns about the host's files, kept for the worker's
+ * life: after the first plan, the host files count as formatted and only the code
+ * inserted into them is formatted, as in the kit's own repeated runs.
+ */
+const checked: CheckedStore & { keys: string[] } = {
+  keys: [],
+  read: () => checked.keys,
+  write: (keys) => {
+    checked.keys = keys;
+  },
+};
 
 async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanResult> {
   try {
@@ -54,24 +67,24 @@ async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanRes
       layout,
       templates(data.kitRoot),
     );
-    options ??=
-      (await prettier.resolveConfig(join(data.root, 'x.ts'), { editorconfig: true })) ?? {};
-    const formatOptions = options;
+    let formatted: FileChange[];
+    try {
+      formatted = await formatChanges(data.root, planned.changes, [], checked);
+    } catch (error) {
+      if (!(error instanceof CheckFailedError)) throw error;
+      throw new Error(`${error.file ?? 'a file'} does not parse or format: ${error.message}`);
+    }
     const files = await Promise.all(
-      planned.changes.map(async (change): Promise<PlannedFile> => {
+      formatted.map(async (change): Promise<PlannedFile> => {
         const created = change.before === null;
-        let formatted: string;
-        try {
-          formatted = await prettier.format(change.after ?? '', {
-            ...formatOptions,
-            filepath: join(data.root, change.path),
-          });
-        } catch (error) {
-          throw new Error(`${change.path} does not parse or format: ${(error as Error).message}`);
-        }
         if (!request.readBack.includes(change.path))
           return { path: change.path, created, readBack: false, comments: [], strings: [] };
-        return { path: change.path, created, readBack: true, ...(await readBack(formatted)) };
+        return {
+          path: change.path,
+          created,
+          readBack: true,
+          ...(await readBack(change.after ?? '')),
+        };
       }),
     );
     return { status: 'planned', files };
