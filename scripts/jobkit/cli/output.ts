@@ -27,9 +27,9 @@ export function printReport(
     lines.push(`  ${ok ? 'ok' : 'FAILED'}  parse + prettier on ${formatted.length} files`);
   }
   for (const check of report.checks.filter((c) => c.check !== 'parse+format')) {
-    lines.push(
-      `  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${seconds(check.durationMs)})`,
-    );
+    // A check done within another (a package type-checked with its dependent) says so.
+    const how = check.ok && check.output ? check.output : seconds(check.durationMs);
+    lines.push(`  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${how})`);
   }
   if (report.ok) {
     if (report.nextSteps.length > 0)

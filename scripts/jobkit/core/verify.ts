@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { affectedProjects, projectOf, readWorkspace } from '../host/workspace.js';
+import { affectedProjects, projectOf, readWorkspace, type Project } from '../host/workspace.js';
 import { CheckFailedError } from './errors.js';
 import type { CheckResult } from './format.js';
 
@@ -51,6 +51,46 @@ async function nativeTsc(root: string): Promise<string | undefined> {
   }
 }
 
+function readJson(path: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    // tsconfig files may hold comments; such a project is simply checked on its own.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Whether type-checking `dependent` also type-checks `dependency` exactly as its own
+ * check would: the dependent imports the dependency's TypeScript sources (its
+ * package points at `.ts`, not at built `.d.ts`), so they are part of the
+ * dependent's program, and both projects compile with the same options (the same
+ * base, neither adding options). Then one compiler run instead of two gives the
+ * same diagnostics for every file the change can reach.
+ */
+function coversTypeCheck(root: string, dependency: Project, dependent: Project): boolean {
+  if (dependency === dependent || !dependent.dependencies.includes(dependency.name)) return false;
+  const manifest = readJson(join(root, dependency.dir, 'package.json'));
+  const exported = manifest?.exports;
+  const entry =
+    typeof exported === 'string'
+      ? exported
+      : typeof exported === 'object' && exported !== null && '.' in exported
+        ? (exported as Record<string, unknown>)['.']
+        : (manifest?.types ?? manifest?.main);
+  if (typeof entry !== 'string' || !entry.endsWith('.ts') || entry.endsWith('.d.ts')) return false;
+  const own = readJson(join(root, dependency.dir, 'tsconfig.json'));
+  const theirs = readJson(join(root, dependent.dir, 'tsconfig.json'));
+  if (!own || !theirs || own.compilerOptions !== undefined || theirs.compilerOptions !== undefined)
+    return false;
+  if (typeof own.extends !== 'string' || typeof theirs.extends !== 'string') return false;
+  return (
+    resolve(root, dependency.dir, own.extends) === resolve(root, dependent.dir, theirs.extends) &&
+    Object.keys(own).every((key) => ['extends', 'include', 'exclude'].includes(key))
+  );
+}
+
 /**
  * Type-checks every project the written files can affect and runs the generated
  * tests with each project's own runner, all at once (they are independent). Throws
@@ -70,8 +110,15 @@ export async function verifyChanges(
   // for the same cores: single-threaded, TypeScript 7 gives the same diagnostics for
   // about a third less CPU.
   const [tsc, threads] = native ? [native, ['--singleThreaded']] : ['tsc', []];
-  const commands: Command[] = affectedProjects(projects, files)
-    .filter((project) => project.hasTsconfig)
+  const typed = affectedProjects(projects, files).filter((project) => project.hasTsconfig);
+  const coveredBy = new Map(
+    typed.flatMap((project) => {
+      const dependent = typed.find((other) => coversTypeCheck(root, project, other));
+      return dependent ? [[project.dir, dependent.dir] as const] : [];
+    }),
+  );
+  const commands: Command[] = typed
+    .filter((project) => !coveredBy.has(project.dir))
     .map((project) => ({
       check: 'typecheck',
       target: project.dir,
@@ -133,6 +180,19 @@ export async function verifyChanges(
       return { command, check };
     }),
   );
+  // A package checked within its dependent passes or fails with it.
+  for (const [dir, by] of coveredBy) {
+    const covering = results.find(
+      ({ command }) => command.check === 'typecheck' && command.target === by,
+    );
+    checks.push({
+      check: 'typecheck',
+      target: dir,
+      ok: covering?.check.ok ?? false,
+      durationMs: 0,
+      output: `checked within ${by}`,
+    });
+  }
   const failed = results.find(({ check }) => !check.ok);
   if (failed) {
     const what = failed.command.check === 'typecheck' ? 'does not type-check' : 'failed its tests';
