@@ -1,3 +1,4 @@
+import { createPatch } from 'diff';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,14 +48,24 @@ const CASES: Record<string, Case> = {
   },
 };
 
+/** The files every job is anchored into; the rest of a job is new files. */
+const MODIFIED = [
+  'apps/api/src/queue/queue.service.ts',
+  'apps/worker/src/worker.ts',
+  'packages/shared/src/index.ts',
+  'packages/shared/src/queues.ts',
+];
+
 describe.each(Object.entries(CASES))(
   'snapshot: %s',
   (name, { answers, host: from, runner, about }) => {
     let host: TempHost;
     let report: RunReport;
+    const before = new Map<string, string>();
 
     beforeAll(async () => {
       host = createTempHost(from);
+      for (const file of MODIFIED) before.set(file, host.read(file));
       const input = JSON.parse(
         readFileSync(new URL(`./answers/${answers}`, import.meta.url), 'utf8'),
       ) as unknown;
@@ -77,23 +88,22 @@ describe.each(Object.entries(CASES))(
     });
 
     it('changes the four anchored files and nothing else besides the new ones', () => {
-      expect([...report.files.modified].sort()).toEqual(
-        [
-          'apps/api/src/queue/queue.service.ts',
-          'apps/worker/src/worker.ts',
-          'packages/shared/src/index.ts',
-          'packages/shared/src/queues.ts',
-        ].sort(),
-      );
+      expect([...report.files.modified].sort()).toEqual([...MODIFIED].sort());
       expect(report.files.deleted).toEqual([]);
       for (const file of report.files.created) {
         expect(file).toMatch(/^(packages\/shared\/src|apps\/worker\/src)\//);
       }
     });
 
-    it('matches the pinned output', async () => {
-      for (const file of [...report.files.created, ...report.files.modified]) {
+    it('matches the pinned output: new files whole, edited files as their diff', async () => {
+      for (const file of report.files.created) {
         await expect(host.read(file)).toMatchFileSnapshot(`./__snapshots__/${name}/${file}`);
+      }
+      for (const file of report.files.modified) {
+        const patch = createPatch(file, before.get(file) ?? '', host.read(file), '', '', {
+          context: 3,
+        });
+        await expect(patch).toMatchFileSnapshot(`./__snapshots__/${name}/${file}.diff`);
       }
     });
   },
