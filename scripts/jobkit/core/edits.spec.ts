@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  appendLines,
+  appendEdit,
+  applyEdits,
   hasLine,
-  insertAt,
-  insertEntryAt,
+  entryEdits,
   locateAnchor,
   removeLine,
   type Anchor,
 } from './edits.js';
 import { AnchorError } from './errors.js';
+
+/** What the append and entry edits do to a text, applied. */
+const appendLines = (source: string, text: string): string =>
+  applyEdits(source, [appendEdit(source, text)]);
+function insertEntryAt(source: string, offset: number, entry: string): string {
+  const edits = entryEdits(source, offset, entry);
+  return applyEdits(source, edits.comma ? [edits.comma, edits.entry] : [edits.entry]);
+}
 
 const END: Anchor = { description: 'the end marker', pattern: /^\/\/ end$/m, position: 'before' };
 
@@ -44,9 +52,9 @@ describe('locateAnchor', () => {
   });
 });
 
-describe('insertAt', () => {
+describe('applyEdits', () => {
   it('inserts replacement patterns literally', () => {
-    expect(insertAt('ab', 1, "$& $1 $' $`")).toBe("a$& $1 $' $`b");
+    expect(applyEdits('ab', [{ start: 1, end: 1, text: "$& $1 $' $`" }])).toBe("a$& $1 $' $`b");
   });
 });
 

@@ -70,11 +70,6 @@ export function locateAnchor(
   );
 }
 
-/** `text` spliced in at `offset`; no `String.replace`, so `$&` or `$1` in text stay as written. */
-export function insertAt(source: string, offset: number, text: string): string {
-  return source.slice(0, offset) + text + source.slice(offset);
-}
-
 /** Whether `line` is already in `source`, compared literally (ignoring surrounding spaces). */
 export function hasLine(source: string, line: string): boolean {
   const wanted = line.trim();
@@ -100,11 +95,6 @@ export function appendEdit(source: string, text: string): Edit {
   };
 }
 
-/** `source` with `text` appended on lines of its own. */
-export function appendLines(source: string, text: string): string {
-  return applyEdits(source, [appendEdit(source, text)]);
-}
-
 /** A replacement of `[start, end)` of a file's text by `text`. */
 export interface Edit {
   start: number;
@@ -112,7 +102,10 @@ export interface Edit {
   text: string;
 }
 
-/** `source` with `edits` applied; they must not overlap. */
+/**
+ * `source` with `edits` applied (they must not overlap), by slicing: no
+ * `String.replace`, so `$&` or `$1` in the text stay as written.
+ */
 export function applyEdits(source: string, edits: readonly Edit[]): string {
   let result = source;
   for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
@@ -149,12 +142,6 @@ export function entryEdits(
     ...(needsComma ? { comma: { start: end, end, text: ',' } } : {}),
     entry: { start: offset, end: offset, text },
   };
-}
-
-/** `source` with `entry` inserted before `offset` as a new object or list entry (see entryEdits). */
-export function insertEntryAt(source: string, offset: number, entry: string): string {
-  const edits = entryEdits(source, offset, entry);
-  return applyEdits(source, edits.comma ? [edits.comma, edits.entry] : [edits.entry]);
 }
 
 /** Where a `//` comment starts in `line`, ignoring `//` inside quotes; undefined if none. */

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { applyEdits } from './edits.js';
 import { AnchorError } from './errors.js';
 import {
-  addNamedImports,
   afterLastImport,
-  insertImportLine,
+  importLineEdit,
+  namedImportsEdits,
+  type ImportName,
   removeNamedImports,
 } from './imports.js';
 
 const SHARED = '@forgestack/shared';
+
+/** The import edits, applied. */
+const addNamedImports = (
+  file: string,
+  source: string,
+  module: string,
+  names: ImportName[],
+): string => applyEdits(source, namedImportsEdits(file, source, module, names));
+const insertImportLine = (source: string, line: string): string =>
+  applyEdits(source, [importLineEdit(source, line)]);
 
 describe('addNamedImports', () => {
   it('merges into the existing import, across lines, keeping what is there', () => {

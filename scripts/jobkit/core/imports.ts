@@ -1,5 +1,5 @@
 import { AnchorError } from './errors.js';
-import { applyEdits, type Edit } from './edits.js';
+import type { Edit } from './edits.js';
 import type { RegionContext } from './tree.js';
 
 /** A named import: `name`, or `type name` when only its type is used. */
@@ -72,25 +72,6 @@ export function importLineEdit(source: string, line: string): Edit {
     : { start: offset, end: offset, text: `\n${line}` };
 }
 
-/** `source` with `line` on its own line after the last import declaration. */
-export function insertImportLine(source: string, line: string): string {
-  return applyEdits(source, [importLineEdit(source, line)]);
-}
-
-/**
- * Adds `names` to the file's named import from `module`, or adds that import after
- * the last one. Names already imported are left alone. Two value imports from the
- * same module make the target ambiguous, which is an error.
- */
-export function addNamedImports(
-  file: string,
-  source: string,
-  module: string,
-  names: readonly ImportName[],
-): string {
-  return applyEdits(source, namedImportsEdits(file, source, module, names));
-}
-
 /** An edit, with where its text sits (see VirtualTree.splice). */
 export interface ContextEdit extends Edit {
   context: RegionContext;
@@ -137,8 +118,10 @@ function appendSpecifierLines(
 }
 
 /**
- * The edits `addNamedImports` makes (none when every name is imported already), in
- * the order to apply them: later offsets first.
+ * The edits that add `names` to the file's named import from `module`, or add that
+ * import after the last one (none when every name is imported already), later
+ * offsets first. Two value imports from the same module make the target ambiguous,
+ * which is an error.
  */
 export function namedImportsEdits(
   file: string,
