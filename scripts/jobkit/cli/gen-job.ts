@@ -111,10 +111,11 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     } else if (values.answers !== undefined) {
       // Loaded only now: the planner, the templates and prettier. The formatter goes
       // first: loading it starts prettier's thread, which then warms up while the
-      // larger planner loads and plans.
+      // larger planner loads and plans. execa, which starts the checks, loads alongside.
       const [, { generateJobs }] = await Promise.all([
         import('../core/format.js'),
         import('../job/generate.js'),
+        common.verify && !common.dryRun ? import('execa') : undefined,
       ]);
       report = await generateJobs({ ...common, answers: readAnswers(values.answers, cwd) });
     } else {

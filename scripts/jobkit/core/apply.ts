@@ -4,7 +4,7 @@ import { KitError } from './errors.js';
 import { formatChanges } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import type { FileChange } from './tree.js';
-import { verifyChanges } from './verify.js';
+import { verifyChanges, type StartedTestRunner } from './verify.js';
 
 export interface ApplyOptions {
   root: string;
@@ -14,6 +14,8 @@ export interface ApplyOptions {
   /** Keep the written files when verification fails. */
   keep: boolean;
   testRunner: 'vitest' | 'jest';
+  /** Vitest started ahead for the project of the generated tests (see startTestRunner). */
+  startedRunner?: StartedTestRunner;
   fs?: CommitFs;
 }
 
@@ -75,6 +77,7 @@ export async function applyChanges(
           report.checks,
           options.testRunner,
           signals.signal,
+          options.startedRunner,
         );
       }
       signals.signal.throwIfAborted();

@@ -13,12 +13,117 @@ function tail(output: string, lines = 40): string {
   return output.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** What a check command printed and how it ended. */
+interface CommandResult {
+  exitCode: number | undefined;
+  output: string;
+}
+
 interface Command {
   check: 'typecheck' | 'test';
   target: string;
-  file: string;
-  args: string[];
-  cwd: string;
+  run: () => Promise<CommandResult>;
+}
+
+/** Where vitest's start-up script lives in the kit (see scripts/bin/vitest-run.mjs). */
+const VITEST_RUN = 'scripts/bin/vitest-run.mjs';
+/** vitest-run's exit code when the host's vitest has no usable Node API. */
+const NO_NODE_API = 3;
+
+function checkEnv(): Record<string, string | undefined> {
+  return { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', NODE_OPTIONS: '' };
+}
+
+async function runTool(
+  file: string,
+  args: string[],
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  const { execa } = await import('execa');
+  const result = await execa(file, args, {
+    cwd,
+    preferLocal: true,
+    // The project's own node_modules/.bin first (jest in a jest package), then
+    // its parents' up to the root's.
+    localDir: cwd,
+    reject: false,
+    all: true,
+    env: checkEnv(),
+    extendEnv: false,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  return { exitCode: result.exitCode, output: result.all ?? String(result.message) };
+}
+
+/** The arguments of `vitest run` for generated tests. */
+function vitestArgs(tests: readonly string[]): string[] {
+  // Generated tests inject their doubles and share no module or process state, so
+  // one module graph for all of them is safe (a batch need not import the handlers'
+  // dependencies once per file), and worker threads start faster than forks.
+  return ['run', '--no-isolate', '--pool=threads', ...tests];
+}
+
+/**
+ * Vitest started in a test project before the files it will test are written: it
+ * loads itself and the project's config while the kit plans and formats, so only
+ * running the tests is left for after writing. `run` takes the files relative to
+ * the project; `dispose` stops it when no tests are run after all.
+ */
+export interface StartedTestRunner {
+  readonly dir: string;
+  run(tests: readonly string[], signal?: AbortSignal): Promise<CommandResult>;
+  /** Stops vitest if it was not asked to run; resolves once its process has ended. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts vitest for the project that will hold the generated tests, when that
+ * project runs vitest; undefined otherwise (jest and others start when they run).
+ */
+export async function startTestRunner(
+  root: string,
+  kitRoot: string,
+  testsDir: string,
+  defaultRunner: 'vitest' | 'jest',
+): Promise<StartedTestRunner | undefined> {
+  const project = projectOf(readWorkspace(root), `${testsDir}/`);
+  const dir = project?.dir ?? '.';
+  if ((project?.testRunner ?? defaultRunner) !== 'vitest') return undefined;
+  const cwd = join(root, dir);
+  const { execa } = await import('execa');
+  const controller = new AbortController();
+  const started = execa(process.execPath, [join(kitRoot, VITEST_RUN)], {
+    cwd,
+    reject: false,
+    all: true,
+    env: checkEnv(),
+    extendEnv: false,
+    cancelSignal: controller.signal,
+  });
+  let used = false;
+  return {
+    dir,
+    async run(tests, signal) {
+      used = true;
+      const cancel = (): void => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        started.stdin?.end(`${JSON.stringify(tests)}\n`);
+        const result = await started;
+        if (result.exitCode === NO_NODE_API)
+          return runTool('vitest', vitestArgs(tests), cwd, signal);
+        return { exitCode: result.exitCode, output: result.all ?? String(result.message) };
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+      }
+    },
+    async dispose() {
+      if (used) return;
+      controller.abort();
+      await started;
+    },
+  };
 }
 
 /**
@@ -103,6 +208,8 @@ export async function verifyChanges(
   defaultRunner: 'vitest' | 'jest',
   /** Stops every command when aborted (the run was interrupted). */
   signal?: AbortSignal,
+  /** Vitest already started for the project of the generated tests, if any. */
+  startedRunner?: StartedTestRunner,
 ): Promise<void> {
   const projects = readWorkspace(root);
   const native = await nativeTsc(root);
@@ -122,9 +229,7 @@ export async function verifyChanges(
     .map((project) => ({
       check: 'typecheck',
       target: project.dir,
-      file: tsc,
-      args: ['-p', project.dir, '--noEmit', ...threads],
-      cwd: root,
+      run: () => runTool(tsc, ['-p', project.dir, '--noEmit', ...threads], root, signal),
     }));
 
   const testsByProject = new Map<string, string[]>();
@@ -137,44 +242,29 @@ export async function verifyChanges(
   for (const [dir, tests] of testsByProject) {
     const runner = projects.find((project) => project.dir === dir)?.testRunner ?? defaultRunner;
     const relativeTests = tests.map((test) => relative(dir, test));
+    const cwd = `${root}/${dir}`;
     commands.push({
       check: 'test',
       target: `${dir} (${runner})`,
-      file: runner,
-      args:
-        runner === 'vitest'
-          ? // Generated tests inject their doubles and share no module state, so one
-            // module graph for all of them is safe, and a batch need not import the
-            // handlers' dependencies once per file.
-            ['run', '--no-isolate', ...relativeTests]
-          : ['--ci', '--runTestsByPath', ...relativeTests],
-      cwd: `${root}/${dir}`,
+      run:
+        runner !== 'vitest'
+          ? () => runTool(runner, ['--ci', '--runTestsByPath', ...relativeTests], cwd, signal)
+          : startedRunner?.dir === dir
+            ? () => startedRunner.run(relativeTests, signal)
+            : () => runTool('vitest', vitestArgs(relativeTests), cwd, signal),
     });
   }
 
-  const { execa } = await import('execa');
-  const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', NODE_OPTIONS: '' };
   const results = await Promise.all(
     commands.map(async (command) => {
       const started = performance.now();
-      const result = await execa(command.file, command.args, {
-        cwd: command.cwd,
-        preferLocal: true,
-        // The project's own node_modules/.bin first (jest in a jest package), then
-        // its parents' up to the root's.
-        localDir: command.cwd,
-        reject: false,
-        all: true,
-        env,
-        extendEnv: false,
-        ...(signal ? { cancelSignal: signal } : {}),
-      });
+      const result = await command.run();
       const check: CheckResult = {
         check: command.check,
         target: command.target,
         ok: result.exitCode === 0,
         durationMs: performance.now() - started,
-        ...(result.exitCode === 0 ? {} : { output: tail(result.all ?? String(result.message)) }),
+        ...(result.exitCode === 0 ? {} : { output: tail(result.output) }),
       };
       checks.push(check);
       return { command, check };

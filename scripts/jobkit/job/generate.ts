@@ -4,6 +4,7 @@ import type { CommitFs } from '../core/commit.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
+import { startTestRunner, type StartedTestRunner } from '../core/verify.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { planJobs } from './plan-job.js';
@@ -49,10 +50,21 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
   const report = emptyReport('generate', dryRun);
   let release: (() => void) | undefined;
+  let startedRunner: StartedTestRunner | undefined;
   try {
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = acquireLock(root);
     const layout = loadLayout(root);
+    // Vitest loads itself while the job is planned and formatted: only the tests are
+    // left to run once the files are written.
+    if (verify && !dryRun) {
+      startedRunner = await startTestRunner(
+        root,
+        kitRoot,
+        layout.handlerTestsDir,
+        layout.testRunner,
+      );
+    }
     const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
     const plan = planJobs(answers, new VirtualTree(diskSource(root)), layout, templates);
     report.jobs = plan.jobs.map((job) => ({
@@ -62,7 +74,15 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     }));
     await applyChanges(
       plan.changes,
-      { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) },
+      {
+        root,
+        dryRun,
+        verify,
+        keep,
+        testRunner: layout.testRunner,
+        ...(startedRunner ? { startedRunner } : {}),
+        ...(fs ? { fs } : {}),
+      },
       report,
     );
     report.nextSteps = plan.jobs.flatMap(nextSteps);
@@ -71,6 +91,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   } catch (error) {
     recordError(report, error);
   } finally {
+    await startedRunner?.dispose();
     release?.();
   }
   return report;
