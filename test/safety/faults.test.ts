@@ -162,6 +162,7 @@ function faultyFs(failAt: number | undefined, calls: string[] = []): CommitFs {
     };
   return {
     readFile: step('readFile', nodeCommitFs.readFile),
+    stat: step('stat', nodeCommitFs.stat),
     writeFile: step('writeFile', nodeCommitFs.writeFile),
     chmod: step('chmod', nodeCommitFs.chmod),
     rename: step('rename', nodeCommitFs.rename),
@@ -279,16 +280,24 @@ describe('fault injection', () => {
   });
 
   it('refuses to write when a file changed on disk after planning', async () => {
+    // A real edit on disk, made just before the commit looks at the file.
+    const edited = `${host.read(WORKER)}// edited meanwhile\n`;
     const fs: CommitFs = {
       ...nodeCommitFs,
-      readFile: async (path, encoding) => {
-        const text = await nodeCommitFs.readFile(path, encoding);
-        return path.endsWith(WORKER) ? `${text}// edited meanwhile\n` : text;
+      stat: async (path) => {
+        if (path.endsWith(WORKER)) host.write(WORKER, edited);
+        return nodeCommitFs.stat(path);
       },
     };
-    const report = await generate(host.root, { fs });
-    expect(report.exitCode).toBe(1);
-    expect(messages(report)).toContain(`${WORKER}: changed on disk while the kit was planning`);
+    const original = host.read(WORKER);
+    try {
+      const report = await generate(host.root, { fs });
+      expect(report.exitCode).toBe(1);
+      expect(messages(report)).toContain(`${WORKER}: changed on disk while the kit was planning`);
+      expect(host.read(WORKER)).toBe(edited);
+    } finally {
+      host.write(WORKER, original);
+    }
     expect(host.hash()).toBe(before);
   });
 

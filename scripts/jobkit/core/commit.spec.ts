@@ -8,6 +8,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitChanges, insideRoot, nodeCommitFs, type CommitFs } from './commit.js';
 import { KitError } from './errors.js';
+import { diskSource, VirtualTree } from './tree.js';
 
 let root: string;
 
@@ -70,6 +72,44 @@ describe('commitChanges', () => {
       ]),
     ).rejects.toThrow('a.ts: changed on disk while the kit was planning');
     expect(tree()).toEqual({ 'a.ts': 'a\n' });
+  });
+
+  it('tells a file read from disk is unchanged by its stamp, without reading it again', async () => {
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(root, 'a.ts'), hourAgo, hourAgo);
+    const planned = new VirtualTree(diskSource(root));
+    planned.write('a.ts', 'A\n');
+    const [change] = planned.changes();
+    expect(change?.stamp).toMatch(/^\d+:\d+:\d+$/);
+    const fs: CommitFs = {
+      ...nodeCommitFs,
+      readFile: () => Promise.reject(new Error('read again')),
+    };
+    await commitChanges(root, planned.changes(), fs);
+    expect(tree()).toEqual({ 'a.ts': 'A\n' });
+  });
+
+  it('stops when a file read from disk was rewritten since, even to the same size', async () => {
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(root, 'a.ts'), hourAgo, hourAgo);
+    const planned = new VirtualTree(diskSource(root));
+    planned.write('a.ts', 'A\n');
+    expect(planned.changes()[0]?.stamp).toBeDefined();
+    writeFileSync(join(root, 'a.ts'), 'b\n');
+    await expect(commitChanges(root, planned.changes())).rejects.toThrow(
+      'a.ts: changed on disk while the kit was planning',
+    );
+    expect(tree()).toEqual({ 'a.ts': 'b\n' });
+  });
+
+  it('compares a file written moments before it was read by its text', async () => {
+    const planned = new VirtualTree(diskSource(root));
+    planned.write('a.ts', 'A\n');
+    expect(planned.changes()[0]?.stamp).toBeUndefined();
+    writeFileSync(join(root, 'a.ts'), 'b\n');
+    await expect(commitChanges(root, planned.changes())).rejects.toThrow(
+      'a.ts: changed on disk while the kit was planning',
+    );
   });
 
   it('removes a half-written temporary file when a write fails', async () => {

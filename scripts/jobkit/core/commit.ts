@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { KitError } from './errors.js';
-import type { FileChange } from './tree.js';
+import { fileStamp, type FileChange } from './tree.js';
 
 /** The file operations a commit uses; tests wrap them to inject failures. */
 export interface CommitFs {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
+  stat(path: string): Promise<BigIntStats>;
   writeFile(path: string, data: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -18,6 +19,7 @@ export interface CommitFs {
 
 export const nodeCommitFs: CommitFs = {
   readFile: (path, encoding) => nodeFs.readFile(path, encoding),
+  stat: (path) => nodeFs.stat(path, { bigint: true }),
   writeFile: (path, data) => nodeFs.writeFile(path, data),
   chmod: (path, mode) => nodeFs.chmod(path, mode),
   rename: (from, to) => nodeFs.rename(from, to),
@@ -82,6 +84,15 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
   }
 }
 
+async function statOrNull(fs: CommitFs, path: string): Promise<BigIntStats | null> {
+  try {
+    return await fs.stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 async function readOrNull(fs: CommitFs, path: string): Promise<string | null> {
   try {
     return await fs.readFile(path, 'utf8');
@@ -107,14 +118,21 @@ export async function commitChanges(
   for (const change of changes) {
     const path = insideRoot(root, change.path);
     await checkRealLocation(root, path, change.path);
-    if ((await readOrNull(fs, path)) !== change.before) {
+    // A file the plan read from disk is compared by its stamp; without one (a new
+    // file, a plan over another source), by its text.
+    const stats = change.before === null ? undefined : await statOrNull(fs, path);
+    const unchanged =
+      change.stamp !== undefined && stats
+        ? fileStamp(stats) === change.stamp
+        : (await readOrNull(fs, path)) === change.before;
+    if (!unchanged) {
       throw new KitError(
         `${change.path}: changed on disk while the kit was planning; run again`,
         change.path,
       );
     }
     // A replaced file keeps its permissions; a new one gets the usual ones.
-    const mode = change.before === null ? undefined : (await nodeFs.stat(path)).mode & 0o7777;
+    const mode = stats ? Number(stats.mode) & 0o7777 : undefined;
     targets.push({ change, path, ...(mode === undefined ? {} : { mode }) });
   }
 

@@ -13,8 +13,8 @@ import {
 } from 'node:worker_threads';
 import type { Plugin } from 'prettier';
 import { CheckFailedError, KitError } from './errors.js';
-import { formatRegions } from './snippets.js';
-import type { FileChange, Region } from './tree.js';
+import { describePieces, formatPiece, spliceFormatted, type Piece } from './snippets.js';
+import type { FileChange } from './tree.js';
 
 /** A check that ran on the plan, for reports and `--json`. */
 export interface CheckResult {
@@ -29,92 +29,124 @@ export interface CheckResult {
 
 type Prettier = typeof import('prettier');
 
-interface FormatInput {
-  path: string;
-  filepath: string;
-  text: string;
-  /** The file before the plan, and what the plan inserted into it (see snippets.ts). */
-  before: string | null;
-  regions?: Region[];
-}
-
-type FormatOutcome = { path: string; durationMs: number; scope: 'file' | 'inserted code' } & (
-  { ok: true; after: string } | { ok: false; reason: string }
+/**
+ * A file to format. `file`: the whole text (with the text before, when the run should
+ * learn whether that was formatted). `pieces`: an existing file of which only the
+ * inserted code is to be formatted, if the file before is known to be formatted; the
+ * file itself stays on the main thread, so its size costs nothing here.
+ */
+type FormatInput = { path: string; filepath: string } & (
+  | { kind: 'file'; text: string; before?: string }
+  | { kind: 'pieces'; beforeDigest: string; pieces: (Piece | undefined)[] }
 );
 
 /**
- * The name of a text known to parse and to be formatted under these options: the
- * same prettier, the same resolved configuration, the same bytes.
+ * `file`: the formatted text. `pieces`: every piece formatted (undefined where none was
+ * sent). `whole`: the pieces cannot be used (the file before is not known to be
+ * formatted, or a piece does not fit); the file is to be sent whole.
  */
-function checkedKey(prettierVersion: string, options: object, text: string): string {
-  return createHash('sha1')
-    .update(`${prettierVersion}\0${JSON.stringify(options)}\0`)
-    .update(text)
-    .digest('hex');
+type FormatOutcome = { path: string; durationMs: number } & (
+  | { ok: true; optionsId: string; kind: 'file'; after: string; beforeFormatted: boolean }
+  | { ok: true; optionsId: string; kind: 'pieces'; pieces: (string | undefined)[] }
+  | { ok: true; optionsId: string; kind: 'whole' }
+  | { ok: false; reason: string; scope: 'file' | 'inserted code' }
+);
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
 }
 
 /**
- * Formats every file at once, as each finishes: the outcomes are in completion order.
- * An existing file that an earlier run knew to be formatted (`known`) gets only the
- * code the plan inserted formatted; any other file is formatted whole, and what is
- * learned about formatted texts goes into `learned`. `plugins` go before the
- * configuration's own, which keep the last word.
+ * The name of a text known to parse and to be formatted under these options: the
+ * same prettier and the same resolved configuration (`optionsId`), the same bytes
+ * (`digest`, the text's SHA-1).
+ */
+function checkedKey(optionsId: string, digest: string): string {
+  return sha1(`${optionsId}\0${digest}`);
+}
+
+/**
+ * Formats every file at once; the outcomes are in completion order. `plugins` go
+ * before the configuration's own, which keep the last word.
  */
 async function formatAll(
   prettier: Prettier,
   files: readonly FormatInput[],
   known: ReadonlySet<string>,
   plugins: Plugin[] = [],
-): Promise<{ outcomes: FormatOutcome[]; learned: string[] }> {
+): Promise<FormatOutcome[]> {
   const outcomes: FormatOutcome[] = [];
-  const learned: string[] = [];
   await Promise.all(
-    files.map(async ({ path, filepath, text, before, regions }) => {
+    files.map(async (input) => {
+      const { path, filepath } = input;
       const started = performance.now();
-      let scope: FormatOutcome['scope'] = 'file';
+      const durationMs = (): number => performance.now() - started;
       try {
         const resolved = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
+        const optionsId = `${prettier.version}\0${JSON.stringify(resolved)}`;
         const options = {
           ...resolved,
           filepath,
           ...(plugins.length > 0 ? { plugins: [...plugins, ...(resolved.plugins ?? [])] } : {}),
         };
-        const key = (content: string): string => checkedKey(prettier.version, resolved, content);
         const format = (source: string): Promise<string> => prettier.format(source, options);
-        let after: string | undefined;
-        if (regions && before !== null && known.has(key(before))) {
-          scope = 'inserted code';
-          after = await formatRegions(text, regions, {
+        if (input.kind === 'pieces') {
+          if (!known.has(checkedKey(optionsId, input.beforeDigest))) {
+            outcomes.push({ path, ok: true, optionsId, kind: 'whole', durationMs: durationMs() });
+            return;
+          }
+          const job = {
             format,
             level: resolved.useTabs ? '\t' : ' '.repeat(resolved.tabWidth ?? 2),
             semi: resolved.semi !== false,
-          });
+          };
+          let pieces: (string | undefined)[];
+          try {
+            pieces = await Promise.all(
+              input.pieces.map((piece) => (piece ? formatPiece(piece, job) : undefined)),
+            );
+          } catch (error) {
+            const reason =
+              error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+            outcomes.push({
+              path,
+              ok: false,
+              reason: `${reason} (in the code inserted into ${path})`,
+              scope: 'inserted code',
+              durationMs: durationMs(),
+            });
+            return;
+          }
+          const fits = pieces.every((piece, index) => piece !== undefined || !input.pieces[index]);
+          outcomes.push(
+            fits
+              ? { path, ok: true, optionsId, kind: 'pieces', pieces, durationMs: durationMs() }
+              : { path, ok: true, optionsId, kind: 'whole', durationMs: durationMs() },
+          );
+          return;
         }
-        if (after === undefined) {
-          scope = 'file';
-          after = await format(text);
-          // Learn whether the file was formatted before, so the next run can format
-          // only what it inserts.
-          if (regions && before !== null && (await format(before)) === before)
-            learned.push(key(before));
-        }
-        learned.push(key(after));
-        outcomes.push({ path, ok: true, after, scope, durationMs: performance.now() - started });
+        const after = await format(input.text);
+        // Whether the file was formatted before: then the next run can format only
+        // what it inserts.
+        const beforeFormatted =
+          input.before !== undefined && (await format(input.before)) === input.before;
+        outcomes.push({
+          path,
+          ok: true,
+          optionsId,
+          kind: 'file',
+          after,
+          beforeFormatted,
+          durationMs: durationMs(),
+        });
       } catch (error) {
         const reason =
           error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-        const where = scope === 'inserted code' ? ` (in the code inserted into ${path})` : '';
-        outcomes.push({
-          path,
-          ok: false,
-          reason: reason + where,
-          scope,
-          durationMs: performance.now() - started,
-        });
+        outcomes.push({ path, ok: false, reason, scope: 'file', durationMs: durationMs() });
       }
     }),
   );
-  return { outcomes, learned };
+  return outcomes;
 }
 
 /** Marks the thread this module starts for itself (`workerData`). */
@@ -172,16 +204,16 @@ function serve(port: MessagePort): void {
   port.on('message', ({ files, known }: FormatRequest) => {
     ready
       .then(async ({ prettier, cache }) => {
-        const result = await formatAll(prettier, files, new Set(known), cache.plugins);
+        const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
         cache.save();
-        return result;
+        return { outcomes };
       })
       .then(
-        (result) => port.postMessage(result),
+        (reply: Reply) => port.postMessage(reply),
         (error: unknown) =>
           port.postMessage({
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          }),
+          } satisfies Reply),
       );
   });
 }
@@ -191,54 +223,63 @@ interface FormatRequest {
   known: string[];
 }
 
-type Formatted = { outcomes: FormatOutcome[]; learned: string[] };
-type Reply = Formatted | { error: string };
+type Reply = { outcomes: FormatOutcome[] } | { error: string };
+
+/** Formats requests one after the other, then is closed. */
+interface Formatter {
+  format(request: FormatRequest): Promise<FormatOutcome[]>;
+  close(): void;
+}
 
 /**
  * Prettier on a thread of its own, started as soon as this module loads: loading
  * prettier and its TypeScript plugins (~0.1 s of CPU) then overlaps the loading of
  * the rest of the kit and the planning on the main thread, when a core is free.
- * Used once: terminated as soon as it has answered, so its teardown overlaps the
- * writing. Unreferenced while idle, so it never keeps the process alive.
+ * Used for one run: closed as soon as the run has its formatted files, so its
+ * teardown overlaps the writing. Unreferenced while idle, so it never keeps the
+ * process alive.
  */
-class FormatThread {
+class FormatThread implements Formatter {
   private readonly worker = new Worker(new URL(import.meta.url), {
     workerData: FORMAT_THREAD,
     // Prettier allocates briskly; a larger young generation means fewer collections.
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
-  private readonly reply: Promise<Reply>;
+  /** Rejects when the thread fails or stops; held until a request awaits it. */
+  private readonly stopped: Promise<never>;
 
   constructor() {
-    this.reply = new Promise<Reply>((resolve, reject) => {
-      this.worker.once('message', resolve);
+    this.stopped = new Promise<never>((_resolve, reject) => {
       this.worker.once('error', reject);
       this.worker.once('exit', (code) =>
         reject(new KitError(`the formatting thread stopped (exit code ${code})`)),
       );
     });
-    // Until a request awaits it, a failure is held here and surfaces in format().
-    this.reply.catch(() => undefined);
-    // After the listeners: adding a 'message' listener refs the worker again, and a
-    // run that stops before formatting (answers refused, lock held) would never exit.
+    this.stopped.catch(() => undefined);
+    // After the listeners: adding one refs the worker again, and a run that stops
+    // before formatting (answers refused, lock held) would never exit.
     this.worker.unref();
   }
 
-  async format(request: FormatRequest): Promise<Formatted> {
+  async format(request: FormatRequest): Promise<FormatOutcome[]> {
     this.worker.ref();
-    this.worker.postMessage(request);
     try {
-      const reply = await this.reply;
+      const answered = new Promise<Reply>((resolve) => this.worker.once('message', resolve));
+      this.worker.postMessage(request);
+      const reply = await Promise.race([answered, this.stopped]);
       if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
-      return reply;
+      return reply.outcomes;
     } finally {
-      // Not awaited: the thread's teardown runs while the files are written.
       this.worker.unref();
-      this.worker.terminate().catch((error: unknown) => {
-        // The formatting is done; a thread that fails to stop is worth a warning only.
-        process.emitWarning(error instanceof Error ? error : String(error));
-      });
     }
+  }
+
+  close(): void {
+    // Not awaited: the thread's teardown runs while the files are written.
+    this.worker.terminate().catch((error: unknown) => {
+      // The formatting is done; a thread that fails to stop is worth a warning only.
+      process.emitWarning(error instanceof Error ? error : String(error));
+    });
   }
 }
 
@@ -250,11 +291,17 @@ if (isFormatThread && parentPort) serve(parentPort);
 const compiled = !isFormatThread && import.meta.url.endsWith('.js');
 let early = compiled ? new FormatThread() : undefined;
 
-async function formatFiles(request: FormatRequest): Promise<Formatted> {
-  if (!compiled) return formatAll(await import('prettier'), request.files, new Set(request.known));
+function openFormatter(): Formatter {
+  if (!compiled) {
+    return {
+      format: async ({ files, known }) =>
+        formatAll(await import('prettier'), files, new Set(known)),
+      close: () => undefined,
+    };
+  }
   const thread = early ?? new FormatThread();
   early = undefined;
-  return thread.format(request);
+  return thread;
 }
 
 /** Texts known to parse and be formatted, kept under the host's node_modules/.cache. */
@@ -302,6 +349,11 @@ export function fileCheckedStore(root: string): CheckedStore {
  * For TypeScript, prettier parses with TypeScript's own parser (bundled in its
  * typescript plugin), so a file that does not parse fails here, naming the file
  * and the position, before anything is written.
+ *
+ * An existing file that an earlier run saw formatted gets only the code the plan
+ * inserted formatted (see snippets.ts); only those pieces go to the formatting
+ * thread. Any other file, or one whose pieces do not fit, is formatted whole, and
+ * what that teaches about formatted texts goes into `store`.
  */
 export async function formatChanges(
   root: string,
@@ -309,38 +361,81 @@ export async function formatChanges(
   checks: CheckResult[],
   store: CheckedStore = fileCheckedStore(root),
 ): Promise<FileChange[]> {
-  const inputs = changes.flatMap((change): FormatInput[] =>
-    change.after === null
-      ? []
-      : [
-          {
-            path: change.path,
-            filepath: join(root, change.path),
-            text: change.after,
-            before: change.before,
-            ...(change.regions ? { regions: change.regions } : {}),
-          },
-        ],
-  );
   const known = store.read();
-  const { outcomes, learned } = await formatFiles({ files: inputs, known });
+  const learned: string[] = [];
+  const formatted = new Map<string, string>();
+  const failures: { path: string; reason: string }[] = [];
+  const byPath = new Map(changes.map((change) => [change.path, change]));
+  const whole = (change: FileChange, after: string): FormatInput => ({
+    kind: 'file',
+    path: change.path,
+    filepath: join(root, change.path),
+    text: after,
+    // For a file the plan spliced: whether it was formatted before, for next time.
+    ...(change.regions && change.before !== null ? { before: change.before } : {}),
+  });
+  let request: FormatInput[] = changes.flatMap((change): FormatInput[] => {
+    if (change.after === null) return [];
+    if (!change.regions || change.before === null) return [whole(change, change.after)];
+    return [
+      {
+        kind: 'pieces',
+        path: change.path,
+        filepath: join(root, change.path),
+        beforeDigest: sha1(change.before),
+        pieces: describePieces(change.after, change.regions),
+      },
+    ];
+  });
+  const formatter = openFormatter();
+  try {
+    // At most two rounds: pieces first, then whole files for those that need it.
+    while (request.length > 0) {
+      const retry: FormatInput[] = [];
+      for (const outcome of await formatter.format({ files: request, known })) {
+        const change = byPath.get(outcome.path) as FileChange & { after: string };
+        const scope = !outcome.ok
+          ? outcome.scope
+          : outcome.kind === 'pieces'
+            ? 'inserted code'
+            : 'file';
+        if (outcome.ok && outcome.kind === 'whole') {
+          retry.push(whole(change, change.after));
+          continue;
+        }
+        checks.push({
+          check: 'parse+format',
+          target: outcome.path,
+          ok: outcome.ok,
+          scope,
+          durationMs: outcome.durationMs,
+          ...(outcome.ok ? {} : { output: outcome.reason }),
+        });
+        if (!outcome.ok) {
+          failures.push({ path: outcome.path, reason: outcome.reason });
+          continue;
+        }
+        let after: string;
+        if (outcome.kind === 'pieces') {
+          after = spliceFormatted(change.after, change.regions ?? [], outcome.pieces);
+        } else {
+          after = outcome.after;
+          if (outcome.beforeFormatted && change.before !== null)
+            learned.push(checkedKey(outcome.optionsId, sha1(change.before)));
+        }
+        learned.push(checkedKey(outcome.optionsId, sha1(after)));
+        formatted.set(outcome.path, after);
+      }
+      request = retry;
+    }
+  } finally {
+    formatter.close();
+  }
   if (learned.some((key) => !known.includes(key))) {
     store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));
   }
-  const formatted = new Map<string, string>();
-  for (const outcome of outcomes) {
-    checks.push({
-      check: 'parse+format',
-      target: outcome.path,
-      ok: outcome.ok,
-      scope: outcome.scope,
-      durationMs: outcome.durationMs,
-      ...(outcome.ok ? {} : { output: outcome.reason }),
-    });
-    if (outcome.ok) formatted.set(outcome.path, outcome.after);
-  }
-  const failed = outcomes.find((outcome) => !outcome.ok);
-  if (failed && !failed.ok) {
+  const [failed] = failures;
+  if (failed) {
     throw new CheckFailedError(
       `${failed.path}: generated code does not parse: ${failed.reason}`,
       'parse',

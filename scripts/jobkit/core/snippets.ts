@@ -59,19 +59,53 @@ function indentOf(line: string): string {
 }
 
 /**
- * The indentation code inserted at `offset` must have: that of the previous
- * non-blank line, one level deeper when that line opens a block.
+ * What formatting one inserted piece needs to know, cut from the file on the thread
+ * that holds it: the piece's code, its context, and the line before it (whose
+ * indentation the piece must match, one level deeper when that line opens a block).
+ * The file itself, which can be large, stays where it is.
  */
-function expectedIndent(text: string, offset: number, level: string): string {
-  // Walked back line by line from the region: files can be long.
+export interface Piece {
+  context: Exclude<RegionContext, 'literal'>;
+  body: string;
+  /** Whether the code starts a line. */
+  atLineStart: boolean;
+  /** The indentation of the previous non-blank line. */
+  previousIndent: string;
+  /** Whether that line opens a block (ends with `{`, `[` or `(`). */
+  previousOpens: boolean;
+}
+
+/** The previous non-blank line before `offset`, walked back line by line: files can be long. */
+function previousLine(text: string, offset: number): string {
   let end = text.lastIndexOf('\n', offset - 1);
   while (end > 0) {
     const start = text.lastIndexOf('\n', end - 1) + 1;
     const line = text.slice(start, end);
-    if (line.trim() !== '') return /[{[(]\s*$/.test(line) ? indentOf(line) + level : indentOf(line);
+    if (line.trim() !== '') return line;
     end = start - 1;
   }
   return '';
+}
+
+/**
+ * The pieces of `text` to format, one per region that holds code (undefined for
+ * literal text and blank regions, which are kept as they are).
+ */
+export function describePieces(text: string, regions: readonly Region[]): (Piece | undefined)[] {
+  return regions.map((region) => {
+    if (region.context === 'literal') return undefined;
+    const { lead, body } = split(text.slice(region.start, region.end));
+    if (body === '') return undefined;
+    const where = region.start + lead.length;
+    const previous = previousLine(text, where);
+    return {
+      context: region.context,
+      body,
+      atLineStart: where === 0 || text.charAt(where - 1) === '\n',
+      previousIndent: indentOf(previous),
+      previousOpens: /[{[(]\s*$/.test(previous),
+    };
+  });
 }
 
 export interface SnippetJob {
@@ -84,41 +118,38 @@ export interface SnippetJob {
 }
 
 /**
- * `text` with every region formatted on its own. Undefined when a formatted piece
- * does not fit where it goes (its indentation differs from its neighbours', or a
- * wrapper came back changed): the caller then formats the whole file instead.
+ * A piece formatted in a wrapper that reproduces its surroundings. Undefined when it
+ * does not fit where it goes (its indentation differs from its neighbours', or the
+ * wrapper came back changed): the file must then be formatted whole.
  */
-export async function formatRegions(
-  text: string,
-  regions: readonly Region[],
+export async function formatPiece(
+  piece: Piece,
   { format, level, semi }: SnippetJob,
 ): Promise<string | undefined> {
-  const pieces = await Promise.all(
-    regions.map(async (region) => {
-      if (region.context === 'literal') return text.slice(region.start, region.end);
-      const { lead, body, trail } = split(text.slice(region.start, region.end));
-      if (body === '') return lead + trail;
-      const wrapped = wrap(region.context, body, semi);
-      const formatted = wrapped.unwrap(await format(wrapped.source));
-      if (formatted === undefined) return undefined;
-      const firstLine = formatted.split('\n')[0] ?? '';
-      const where = region.start + lead.length;
-      const atLineStart = where === 0 || text.charAt(where - 1) === '\n';
-      if (
-        !atLineStart ||
-        indentOf(firstLine) !==
-          expectedIndent(text, where, region.context === 'statement' ? '' : level)
-      ) {
-        return undefined;
-      }
-      return lead + formatted + trail;
-    }),
-  );
-  if (pieces.some((piece) => piece === undefined)) return undefined;
+  const wrapped = wrap(piece.context, piece.body, semi);
+  const formatted = wrapped.unwrap(await format(wrapped.source));
+  if (formatted === undefined || !piece.atLineStart) return undefined;
+  const expected =
+    piece.previousIndent + (piece.previousOpens && piece.context !== 'statement' ? level : '');
+  return indentOf(formatted.split('\n')[0] ?? '') === expected ? formatted : undefined;
+}
+
+/**
+ * `text` with each region's code replaced by its formatted piece (`formatted`, in
+ * the order of `regions`; undefined for regions kept as they are).
+ */
+export function spliceFormatted(
+  text: string,
+  regions: readonly Region[],
+  formatted: readonly (string | undefined)[],
+): string {
   let result = text;
   for (let index = regions.length - 1; index >= 0; index -= 1) {
     const region = regions[index] as Region;
-    result = result.slice(0, region.start) + (pieces[index] as string) + result.slice(region.end);
+    const piece = formatted[index];
+    if (piece === undefined) continue;
+    const { lead, trail } = split(text.slice(region.start, region.end));
+    result = result.slice(0, region.start) + lead + piece + trail + result.slice(region.end);
   }
   return result;
 }

@@ -1,10 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where original file contents come from: the disk, or a map in tests. */
 export interface FileSource {
   /** The file's text, or null when there is no such file. */
   read(path: string): string | null;
+  /**
+   * The identity of the file as `read` found it (see fileStamp), so a commit can tell
+   * it changed on disk without reading it again; undefined when unknown.
+   */
+  stamp?(path: string): string | undefined;
+}
+
+/**
+ * Size, modification time (ns) and inode: what changes whenever a file is written or
+ * replaced. Comparing it is how the commit notices an edit made meanwhile, in place
+ * of reading large files a second time.
+ */
+export function fileStamp(stats: BigIntStats): string {
+  return `${stats.size}:${stats.mtimeNs}:${stats.ino}`;
 }
 
 /**
@@ -31,18 +45,37 @@ export interface FileChange {
    * differs from `before`, in order. Absent when the file was rewritten as a whole.
    */
   regions?: Region[];
+  /** The existing file's identity on disk when the plan read it (FileSource.stamp). */
+  stamp?: string;
 }
 
+/** How long after its last write a file's stamp is trusted (see diskSource). */
+const RECENT_MS = 100;
+
 export function diskSource(root: string): FileSource {
+  const stamps = new Map<string, string>();
   return {
     read(path) {
+      let fd: number;
       try {
-        return readFileSync(join(root, path), 'utf8');
+        fd = openSync(join(root, path), 'r');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw error;
       }
+      try {
+        // Stamped from the open file: the identity belongs to the bytes read.
+        const stats = fstatSync(fd, { bigint: true });
+        // File times advance in clock ticks (milliseconds), so a file written just
+        // now could be written again within the same tick, to the same size, and keep
+        // its stamp: such a file is compared by its text instead.
+        if (stats.mtimeMs < BigInt(Date.now() - RECENT_MS)) stamps.set(path, fileStamp(stats));
+        return readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
     },
+    stamp: (path) => stamps.get(path),
   };
 }
 
@@ -148,11 +181,14 @@ export class VirtualTree {
       const before = this.original(path);
       if (before === after) continue;
       const regions = this.spliced.get(path);
-      changes.push(
-        before !== null && after !== null && regions
-          ? { path, before, after, regions }
-          : { path, before, after },
-      );
+      const stamp = before === null ? undefined : this.source.stamp?.(path);
+      changes.push({
+        path,
+        before,
+        after,
+        ...(before !== null && after !== null && regions ? { regions } : {}),
+        ...(stamp === undefined ? {} : { stamp }),
+      });
     }
     return changes;
   }

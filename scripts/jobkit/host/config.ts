@@ -64,9 +64,18 @@ function readConfig(root: string): JobkitConfig {
   throw new HostError(`package.json: ${key} ${message ?? 'is not valid'}`, 'package.json');
 }
 
-function read(root: string, file: string): string | undefined {
-  const full = join(root, file);
-  return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
+/** Reads a file of the host by its path in the repository; null when there is none. */
+export interface HostFiles {
+  read(path: string): string | null;
+}
+
+function diskFiles(root: string): HostFiles {
+  return {
+    read(path) {
+      const full = join(root, path);
+      return existsSync(full) ? readFileSync(full, 'utf8') : null;
+    },
+  };
 }
 
 /** `@acme/shared` → `@acme`, from the package that holds QUEUE_NAMES. */
@@ -98,7 +107,7 @@ function detectEnqueueVia(serviceSource: string): HostLayout['enqueueVia'] | und
  * the repository shows (scope, test runner, registration helper, addJob's options),
  * then ForgeStack's defaults — with where each value came from.
  */
-export function resolveHostConfig(root: string): HostConfig {
+export function resolveHostConfig(root: string, files: HostFiles = diskFiles(root)): HostConfig {
   const config = readConfig(root);
   const layout = { ...DEFAULT_LAYOUT } as HostLayout;
   const sources = Object.fromEntries(
@@ -135,16 +144,20 @@ export function resolveHostConfig(root: string): HostConfig {
   );
   const worker = projectOf(projects, layout.handlersDir + '/');
   detect('testRunner', `${worker?.dir ?? layout.handlersDir}/package.json`, worker?.testRunner);
-  const workerSource = read(root, layout.workerFile);
-  if (workerSource !== undefined)
+  const workerSource = files.read(layout.workerFile);
+  if (workerSource !== null)
     detect('registrationHelper', layout.workerFile, detectRegistrationHelper(workerSource));
-  const serviceSource = read(root, layout.queueServiceFile);
-  if (serviceSource !== undefined)
+  const serviceSource = files.read(layout.queueServiceFile);
+  if (serviceSource !== null)
     detect('enqueueVia', layout.queueServiceFile, detectEnqueueVia(serviceSource));
   return { layout, sources };
 }
 
-/** The host's effective layout (see `resolveHostConfig`). */
-export function loadLayout(root: string): HostLayout {
-  return resolveHostConfig(root).layout;
+/**
+ * The host's effective layout (see `resolveHostConfig`). A run that plans on a
+ * virtual tree passes it as `files`: the large files detection looks at (worker.ts,
+ * the QueueService) are then read once for both.
+ */
+export function loadLayout(root: string, files?: HostFiles): HostLayout {
+  return resolveHostConfig(root, files).layout;
 }

@@ -54,7 +54,8 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   try {
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = acquireLock(root);
-    const layout = loadLayout(root);
+    const tree = new VirtualTree(diskSource(root));
+    const layout = loadLayout(root, tree);
     // Vitest loads itself while the job is planned and formatted: only the tests are
     // left to run once the files are written.
     if (verify && !dryRun) {
@@ -66,7 +67,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
       );
     }
     const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
-    const plan = planJobs(answers, new VirtualTree(diskSource(root)), layout, templates);
+    const plan = planJobs(answers, tree, layout, templates);
     report.jobs = plan.jobs.map((job) => ({
       name: job.answers.name,
       constant: job.names.constant,

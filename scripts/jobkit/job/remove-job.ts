@@ -302,8 +302,8 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
     }
     const names = jobNames(parsed.data);
     if (!dryRun) release = acquireLock(root);
-    const layout = loadLayout(root);
     const tree = new VirtualTree(diskSource(root));
+    const layout = loadLayout(root, tree);
     await planRemoval(tree, layout, names, root, kitRoot);
     report.jobs = [{ name: options.name, constant: names.constant, queue: names.kebab }];
     await applyChanges(
