@@ -1,6 +1,6 @@
-// One throughput sample, in a process of its own: queue N jobs under a fresh key
-// prefix, process them with a BullMQ worker, print the figures as JSON, obliterate
-// the queue. `--processor bare` runs a processor that does nothing; `bare-signal`
+// One throughput sample, in a process of its own: under a fresh key prefix, run
+// `--warmup` jobs untimed, then queue N jobs and time how long the BullMQ worker
+// takes to process them, print the figures as JSON, obliterate the queue. `--processor bare` runs a processor that does nothing; `bare-signal`
 // one that does nothing but declares BullMQ's third argument, so BullMQ makes it a
 // cancellation signal per job as it does for the generated handler; `generated`
 // runs the handler the kit generated, its side effects replaced by no-ops.
@@ -34,15 +34,27 @@ interface BullWorker {
   on(event: 'failed', listener: (job: BullJob | undefined, error: Error) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   waitUntilReady(): Promise<unknown>;
-  run(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   close(): Promise<void>;
+}
+/** The host's worker pool (apps/worker/src/runtime/worker-pool.ts), as this sample uses it. */
+interface WorkerPoolModule {
+  createWorkerPool(options: {
+    connection: { host: string; port: number };
+    prefix: string;
+    concurrency: number;
+  }): {
+    createWorker(queueName: string, processor: Processor): BullWorker;
+    close(): Promise<void>;
+  };
 }
 interface BullMq {
   Queue: new (name: string, options: { connection: Connection; prefix: string }) => BullQueue;
   Worker: new (
     name: string,
     processor: Processor,
-    options: { connection: Connection; prefix: string; concurrency: number; autorun: boolean },
+    options: { connection: Connection; prefix: string; concurrency: number },
   ) => BullWorker;
 }
 type HandlerFactory = (overrides: Record<string, unknown>) => Processor;
@@ -55,6 +67,7 @@ const { values } = parseArgs({
     factory: { type: 'string' },
     data: { type: 'string' },
     jobs: { type: 'string', default: '10000' },
+    warmup: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '10' },
     prefix: { type: 'string' },
   },
@@ -69,10 +82,14 @@ if (
   (kind !== 'bare' && kind !== 'bare-signal' && kind !== 'generated')
 ) {
   throw new Error(
-    'usage: runtime-worker --processor bare|bare-signal|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--concurrency N]',
+    'usage: runtime-worker --processor bare|bare-signal|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--warmup N] [--concurrency N]',
   );
 }
+// Narrowed by the check above, for use in functions below.
+const hostDir: string = host;
+const keyPrefix: string = prefix;
 const total = Number(values.jobs);
+const warmup = Number(values.warmup);
 const concurrency = Number(values.concurrency);
 
 // The worker's own BullMQ, as an ES module: the same instance the handler imports.
@@ -115,47 +132,87 @@ const workerConnection = redis();
 const name = `bench-${kind}`;
 const queue = new Queue(name, { connection: queueConnection, prefix });
 const jobData: unknown = JSON.parse(data);
-try {
-  for (let added = 0; added < total; added += 1000) {
-    const size = Math.min(1000, total - added);
+/** Queues `count` jobs, a thousand at a time. */
+async function addJobs(count: number): Promise<void> {
+  for (let added = 0; added < count; added += 1000) {
+    const size = Math.min(1000, count - added);
     await queue.addBulk(Array.from({ length: size }, () => ({ name, data: jobData })));
   }
-  const worker = new Worker(name, processor, {
-    connection: workerConnection,
-    prefix,
+}
+
+/**
+ * The bare processors run on a plain BullMQ Worker; the generated handler on one
+ * from the host's worker pool, as the generated registration runs it (the pool also
+ * sets up what the handler relies on, such as ending overrunning jobs through
+ * BullMQ's own signal). Either starts fetching jobs at once.
+ */
+async function startWorker(): Promise<{ worker: BullWorker; close: () => Promise<void> }> {
+  if (kind !== 'generated') {
+    const worker = new Worker(name, processor, {
+      connection: workerConnection,
+      prefix: keyPrefix,
+      concurrency,
+    });
+    return { worker, close: () => worker.close() };
+  }
+  const pools = (await import(
+    pathToFileURL(join(hostDir, 'apps/worker/src/runtime/worker-pool.ts')).href
+  )) as WorkerPoolModule;
+  const pool = pools.createWorkerPool({
+    connection: { host: '127.0.0.1', port: 6379 },
+    prefix: keyPrefix,
     concurrency,
-    autorun: false,
   });
+  return { worker: pool.createWorker(name, processor), close: () => pool.close() };
+}
+
+try {
+  // Queued before the worker starts, so it finds them waiting.
+  await addJobs(warmup);
+  const { worker, close } = await startWorker();
   let completed = 0;
   let failure: Error | undefined;
-  const finished = new Promise<void>((resolve) => {
-    worker.on('completed', () => {
-      completed += 1;
-      if (completed === total) resolve();
+  let target = warmup;
+  let reached: () => void = () => undefined;
+  const completedCount = (count: number): Promise<void> => {
+    target = count;
+    return new Promise<void>((resolve) => {
+      reached = resolve;
+      if (completed >= target || failure) resolve();
     });
-    worker.on('failed', (_job, error) => {
-      failure ??= error;
-      resolve();
-    });
-    worker.on('error', (error) => {
-      failure ??= error;
-      resolve();
-    });
+  };
+  worker.on('completed', () => {
+    completed += 1;
+    if (completed === target) reached();
   });
-  await worker.waitUntilReady();
+  worker.on('failed', (_job, error) => {
+    failure ??= error;
+    reached();
+  });
+  worker.on('error', (error) => {
+    failure ??= error;
+    reached();
+  });
+  // Untimed first: the processor's code is then compiled and optimised, as it is in
+  // a worker that has been running for a while. Every processor gets the same.
+  await completedCount(warmup);
+  await worker.pause();
+  await addJobs(total);
+  const done = completedCount(warmup + total);
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const running = worker.run();
-  await finished;
+  await worker.resume();
+  await done;
   const seconds = (performance.now() - started) / 1000;
   // CPU time of this process while processing: steadier than wall time on a busy
   // machine, and it shows what each job costs the worker itself.
   const cpu = process.cpuUsage(cpuAtStart);
-  const cpuMicrosPerJob = (cpu.user + cpu.system) / completed;
-  await worker.close();
-  await running;
+  const cpuMicrosPerJob = (cpu.user + cpu.system) / total;
+  await close();
   if (failure) throw failure;
-  process.stdout.write(`${JSON.stringify({ jobs: completed, seconds, cpuMicrosPerJob })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ jobs: completed - warmup, seconds, cpuMicrosPerJob })}\n`,
+  );
 } finally {
   await queue.obliterate({ force: true });
   await queue.close();

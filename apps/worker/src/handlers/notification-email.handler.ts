@@ -74,6 +74,7 @@ export function createNotificationEmailHandler(
       const jobKey = `${job.queueName}-${job.id}`;
       const result = await runWithTimeout(
         NOTIFICATION_EMAIL_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);

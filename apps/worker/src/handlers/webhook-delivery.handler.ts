@@ -69,6 +69,7 @@ export function createWebhookDeliveryHandler(overrides: Partial<WebhookDeliveryD
       const jobKey = `${job.queueName}-${job.id}`;
       const result = await runWithTimeout(
         WEBHOOK_DELIVERY_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);

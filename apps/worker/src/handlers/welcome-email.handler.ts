@@ -73,6 +73,7 @@ export function createWelcomeEmailHandler(overrides: Partial<WelcomeEmailDepende
       const jobKey = `${job.queueName}-${job.id}`;
       const result = await runWithTimeout(
         WELCOME_EMAIL_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);

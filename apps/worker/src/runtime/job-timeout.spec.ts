@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError } from 'bullmq';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobTimeoutError, runWithTimeout } from './job-timeout';
+import {
+  cancelOverrunsOf,
+  JobTimeoutError,
+  runWithTimeout,
+  type CancellingWorker,
+} from './job-timeout';
+
+/** A job of a queue no worker registered with cancelOverrunsOf: the own-signal path. */
+const job = { id: '1', queueQualifiedName: 'bull:unregistered' };
 
 /** Work that never settles and never looks at its signal. */
 const ignoresSignal = (): Promise<never> => new Promise<never>(() => undefined);
@@ -36,12 +44,12 @@ describe('JobTimeoutError', () => {
   });
 });
 
-describe('runWithTimeout', () => {
+describe('runWithTimeout, for a job of any worker', () => {
   it('resolves with the value of work that finishes in time, and clears its timer', async () => {
     vi.useFakeTimers();
     let received: AbortSignal | undefined;
 
-    const result = await runWithTimeout(1_000, undefined, async (signal) => {
+    const result = await runWithTimeout(1_000, job, undefined, async (signal) => {
       received = signal;
       return { sent: 3 };
     });
@@ -56,7 +64,7 @@ describe('runWithTimeout', () => {
     const failure = new Error('provider down');
 
     await expect(
-      runWithTimeout(1_000, undefined, async () => {
+      runWithTimeout(1_000, job, undefined, async () => {
         throw failure;
       }),
     ).rejects.toBe(failure);
@@ -65,7 +73,7 @@ describe('runWithTimeout', () => {
 
   it('fails with JobTimeoutError when the time is up, even if work ignores its signal', async () => {
     vi.useFakeTimers();
-    const run = track(runWithTimeout(5_000, undefined, ignoresSignal));
+    const run = track(runWithTimeout(5_000, job, undefined, ignoresSignal));
 
     await vi.advanceTimersByTimeAsync(4_999);
     expect(run.state.settled).toBe(false);
@@ -81,7 +89,7 @@ describe('runWithTimeout', () => {
     vi.useFakeTimers();
     let received: AbortSignal | undefined;
     const run = track(
-      runWithTimeout(100, undefined, (signal) => {
+      runWithTimeout(100, job, undefined, (signal) => {
         received = signal;
         return ignoresSignal();
       }),
@@ -102,7 +110,7 @@ describe('runWithTimeout', () => {
     const cancelled = new Error('job cancelled by the worker');
     let received: AbortSignal | undefined;
     const run = track(
-      runWithTimeout(10_000, worker.signal, (signal) => {
+      runWithTimeout(10_000, job, worker.signal, (signal) => {
         received = signal;
         return ignoresSignal();
       }),
@@ -119,7 +127,7 @@ describe('runWithTimeout', () => {
 
   it('wraps a cancellation reason that is not an Error', async () => {
     const worker = new AbortController();
-    const run = runWithTimeout(10_000, worker.signal, ignoresSignal);
+    const run = runWithTimeout(10_000, job, worker.signal, ignoresSignal);
 
     worker.abort('shutdown');
 
@@ -131,7 +139,7 @@ describe('runWithTimeout', () => {
     const reason = new Error('cancelled before start');
     const work = vi.fn(ignoresSignal);
 
-    await expect(runWithTimeout(10_000, AbortSignal.abort(reason), work)).rejects.toBe(reason);
+    await expect(runWithTimeout(10_000, job, AbortSignal.abort(reason), work)).rejects.toBe(reason);
     expect(work).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -139,7 +147,9 @@ describe('runWithTimeout', () => {
   it('ignores a worker signal that never aborts', async () => {
     const worker = new AbortController();
 
-    await expect(runWithTimeout(1_000, worker.signal, async () => 'done')).resolves.toBe('done');
+    await expect(runWithTimeout(1_000, job, worker.signal, async () => 'done')).resolves.toBe(
+      'done',
+    );
     worker.abort(new Error('after the fact'));
   });
 
@@ -151,7 +161,7 @@ describe('runWithTimeout', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       let failedLate = false;
-      const run = runWithTimeout(10, undefined, async () => {
+      const run = runWithTimeout(10, job, undefined, async () => {
         await sleep(60);
         failedLate = true;
         throw new Error('failed after the timeout');
@@ -178,7 +188,7 @@ describe('runWithTimeout', () => {
     try {
       const worker = new AbortController();
       let failedLate = false;
-      const run = runWithTimeout(10_000, worker.signal, async (signal) => {
+      const run = runWithTimeout(10_000, job, worker.signal, async (signal) => {
         await new Promise((resolve) => signal.addEventListener('abort', resolve));
         await sleep(10);
         failedLate = true;
@@ -195,5 +205,117 @@ describe('runWithTimeout', () => {
     }
 
     expect(unhandled).toEqual([]);
+  });
+});
+
+/** A worker as BullMQ's: one AbortController per job it runs, aborted by cancelJob. */
+function fakeWorker(qualifiedName: string) {
+  const controllers = new Map<string, AbortController>();
+  const worker: CancellingWorker & { start(jobId: string): AbortSignal } = {
+    qualifiedName,
+    start(jobId) {
+      const controller = new AbortController();
+      controllers.set(jobId, controller);
+      return controller.signal;
+    },
+    cancelJob(jobId, reason) {
+      const controller = controllers.get(jobId);
+      if (!controller) return false;
+      controller.abort(reason);
+      return true;
+    },
+  };
+  return worker;
+}
+
+describe('runWithTimeout, for a job of a worker registered with cancelOverrunsOf', () => {
+  const queued = { id: '7', queueQualifiedName: 'bull:reports' };
+  let undo: (() => void) | undefined;
+  afterEach(() => {
+    undo?.();
+    undo = undefined;
+  });
+
+  function registered() {
+    const worker = fakeWorker(queued.queueQualifiedName);
+    undo = cancelOverrunsOf(worker);
+    return { worker, signal: worker.start(queued.id) };
+  }
+
+  it('gives work BullMQ’s own signal and resolves with its value', async () => {
+    const { signal } = registered();
+    let given: AbortSignal | undefined;
+    const value = await runWithTimeout(1_000, queued, signal, async (stepSignal) => {
+      given = stepSignal;
+      return 'done';
+    });
+    expect(value).toBe('done');
+    expect(given).toBe(signal);
+  });
+
+  it('cancels the job through its worker when the time is up, with the timeout as reason', async () => {
+    const { signal } = registered();
+    let reason: unknown;
+    const run = runWithTimeout(50, queued, signal, (stepSignal) => {
+      return new Promise<never>((_resolve, reject) =>
+        stepSignal.addEventListener('abort', () => {
+          reason = stepSignal.reason;
+          reject(stepSignal.reason);
+        }),
+      );
+    });
+    await expect(run).rejects.toBeInstanceOf(JobTimeoutError);
+    expect(signal.aborted).toBe(true);
+    expect(reason).toBeInstanceOf(JobTimeoutError);
+  });
+
+  it('fails when the time is up even if work ignores its signal', async () => {
+    const { signal } = registered();
+    const run = track(runWithTimeout(50, queued, signal, ignoresSignal));
+    await sleep(20);
+    expect(run.state.settled).toBe(false);
+    await run.done;
+    expect(run.state.error).toBeInstanceOf(JobTimeoutError);
+  });
+
+  it('ends a cancelled attempt when its step gives up, with the worker’s reason as an Error', async () => {
+    const { worker, signal } = registered();
+    const run = runWithTimeout(10_000, queued, signal, (stepSignal) => {
+      return new Promise<never>((_resolve, reject) =>
+        stepSignal.addEventListener('abort', () => reject(stepSignal.reason)),
+      );
+    });
+    expect(worker.cancelJob(queued.id, 'operator stopped it')).toBe(true);
+    await expect(run).rejects.toThrow('The job was cancelled: operator stopped it');
+  });
+
+  it('never lets a cancelled attempt succeed, even when its steps ignore the signal', async () => {
+    const { worker, signal } = registered();
+    const run = runWithTimeout(10_000, queued, signal, async () => {
+      worker.cancelJob(queued.id, new Error('shutting down'));
+      await sleep(10);
+      return 'done';
+    });
+    await expect(run).rejects.toThrow('shutting down');
+  });
+
+  it('rejects at once, without starting the work, when the signal has already aborted', async () => {
+    const { worker, signal } = registered();
+    worker.cancelJob(queued.id, new Error('too late'));
+    const work = vi.fn(async () => 'done');
+    await expect(runWithTimeout(10_000, queued, signal, work)).rejects.toThrow('too late');
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('makes its own signal again once the worker is no longer registered', async () => {
+    const { signal } = registered();
+    undo?.();
+    undo = undefined;
+    let given: AbortSignal | undefined;
+    await runWithTimeout(1_000, queued, signal, async (stepSignal) => {
+      given = stepSignal;
+    });
+    expect(given).toBeDefined();
+    expect(given).not.toBe(signal);
   });
 });

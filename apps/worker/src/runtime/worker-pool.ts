@@ -2,6 +2,7 @@ import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { QueueName } from '@forgestack/shared';
 import { createLogger } from '../telemetry/logger';
+import { cancelOverrunsOf } from './job-timeout';
 import { configureProducer } from './producer';
 import { redisSettingsFromEnv } from './redis';
 
@@ -32,6 +33,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const prefix = options.prefix ?? settings.prefix;
   const concurrency = options.concurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 5);
   const workers: Worker[] = [];
+  const undoCancelling: (() => void)[] = [];
   // Handlers queue follow-up jobs through the process's producer: on this pool's
   // Redis and prefix, or a worker started with a prefix would queue them elsewhere.
   configureProducer({ connection, prefix });
@@ -47,11 +49,14 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       });
       // Without a listener an 'error' event (a lost Redis connection) crashes the process.
       worker.on('error', (error) => logger.error({ queue: queueName, err: error }, 'Worker error'));
+      // Job timeouts then abort BullMQ's own signal of the job (see runWithTimeout).
+      undoCancelling.push(cancelOverrunsOf(worker));
       workers.push(worker as unknown as Worker);
       return worker;
     },
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const undo of undoCancelling.splice(0)) undo();
     },
   };
 }

@@ -106,6 +106,7 @@ export function createAccountClosureHandler(
         const jobKey = `${job.queueName}-${job.id}`;
         const result = await runWithTimeout(
           ACCOUNT_CLOSURE_JOB.timeoutMs,
+          job,
           signal,
           async (stepSignal) => {
             await deps.perform(data, stepSignal);

@@ -126,6 +126,7 @@ export function createUsageDigestHandler(
         const jobKey = `${job.queueName}-${job.id}`;
         const result = await runWithTimeout(
           USAGE_DIGEST_JOB.timeoutMs,
+          job,
           signal,
           async (stepSignal) => {
             await deps.perform(data, stepSignal);

@@ -110,6 +110,7 @@ export function createAuditLogExportHandler(overrides: Partial<AuditLogExportDep
       const jobKey = `${job.queueName}-${job.id}`;
       const result = await runWithTimeout(
         AUDIT_LOG_EXPORT_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);

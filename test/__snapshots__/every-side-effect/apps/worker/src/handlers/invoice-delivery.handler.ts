@@ -118,6 +118,7 @@ export function createInvoiceDeliveryHandler(overrides: Partial<InvoiceDeliveryD
       const jobKey = `${job.queueName}-${job.id}`;
       const result = await runWithTimeout(
         INVOICE_DELIVERY_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);

@@ -54,6 +54,7 @@ export function createCacheWarmupHandler(overrides: Partial<CacheWarmupDependenc
       const data = validateJobData(job, parseCacheWarmupJobData);
       const result = await runWithTimeout(
         CACHE_WARMUP_JOB.timeoutMs,
+        job,
         signal,
         async (stepSignal) => {
           await deps.perform(data, stepSignal);
