@@ -465,17 +465,17 @@ async function main(): Promise<void> {
             seconds: number;
             cpuMicrosPerJob: number;
           };
-          cpuPerJob.get(processor)?.push(cpuMicrosPerJob);
+          cpuPerJob.get(`runtime.${processor}`)?.push(cpuMicrosPerJob);
           return jobs / seconds;
         },
       };
     };
     const entries = [throughput('generated'), throughput('bare'), throughput('bare-signal')];
-    for (const entry of entries) cpuPerJob.set(entry.name.replace('runtime.', ''), []);
+    for (const entry of entries) cpuPerJob.set(entry.name, []);
     record(await rounds(entries, runs, progress('runtime')), entries);
     for (const entry of entries) {
       // The first sample is the untimed warm-up run.
-      const samples = cpuPerJob.get(entry.name.replace('runtime.', ''))?.slice(1) ?? [];
+      const samples = cpuPerJob.get(entry.name)?.slice(1) ?? [];
       if (samples.length > 0) {
         results.set(`${entry.name}.cpu`, {
           unit: 'µs/job',

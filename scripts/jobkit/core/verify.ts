@@ -25,6 +25,15 @@ interface Command {
   run: () => Promise<CommandResult>;
 }
 
+/** The runner of the tests in project folder `dir`: its package.json's, else the host's. */
+function testRunnerOf(
+  projects: readonly Project[],
+  dir: string,
+  defaultRunner: 'vitest' | 'jest',
+): 'vitest' | 'jest' {
+  return projects.find((project) => project.dir === dir)?.testRunner ?? defaultRunner;
+}
+
 /** Where vitest's start-up script lives in the kit (see scripts/bin/vitest-run.mjs). */
 const VITEST_RUN = 'scripts/bin/vitest-run.mjs';
 /** vitest-run's exit code when the host's vitest has no usable Node API. */
@@ -87,9 +96,9 @@ export async function startTestRunner(
   testsDir: string,
   defaultRunner: 'vitest' | 'jest',
 ): Promise<StartedTestRunner | undefined> {
-  const project = projectOf(readWorkspace(root), `${testsDir}/`);
-  const dir = project?.dir ?? '.';
-  if ((project?.testRunner ?? defaultRunner) !== 'vitest') return undefined;
+  const projects = readWorkspace(root);
+  const dir = projectOf(projects, `${testsDir}/`)?.dir ?? '.';
+  if (testRunnerOf(projects, dir, defaultRunner) !== 'vitest') return undefined;
   const cwd = join(root, dir);
   const { execa } = await import('execa');
   const controller = new AbortController();
@@ -240,7 +249,7 @@ export async function verifyChanges(
     testsByProject.set(dir, [...(testsByProject.get(dir) ?? []), file]);
   }
   for (const [dir, tests] of testsByProject) {
-    const runner = projects.find((project) => project.dir === dir)?.testRunner ?? defaultRunner;
+    const runner = testRunnerOf(projects, dir, defaultRunner);
     const relativeTests = tests.map((test) => relative(dir, test));
     const cwd = `${root}/${dir}`;
     commands.push({
