@@ -142,22 +142,16 @@ function describeValue(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
-function checkField(field: string, spec: FieldSpec, value: unknown): void {
-  if (spec.type === "enum") {
-    if (typeof value === "string" && spec.values.includes(value)) return;
-    const expected = `one of ${spec.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    throw new JobDataError(
-      field,
-      expected,
-      typeof value === "string" ? "another string" : describeValue(value)
-    );
-  }
-  const check = KIND_CHECKS[spec.type];
-  if (check.accepts(value)) return;
-  throw new JobDataError(
+function enumMismatch(
+  field: string,
+  values: readonly string[],
+  value: unknown
+): JobDataError {
+  const expected = `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+  return new JobDataError(
     field,
-    check.expected,
-    describeMismatch(value, spec.type)
+    expected,
+    typeof value === "string" ? "another string" : describeValue(value)
   );
 }
 
@@ -176,6 +170,53 @@ function describeMismatch(value: unknown, kind: FieldKind): string {
   return describeValue(value);
 }
 
+/** One field of a spec, with its check looked up once. */
+interface CompiledField {
+  readonly name: string;
+  readonly required: boolean;
+  /** Undefined when the value is accepted; otherwise the error naming the field. */
+  readonly check: (value: unknown) => JobDataError | undefined;
+}
+
+function compileField(name: string, spec: FieldSpec): CompiledField {
+  if (spec.type === "enum") {
+    const { values } = spec;
+    return {
+      name,
+      required: spec.required,
+      check: (value) =>
+        typeof value === "string" && values.includes(value)
+          ? undefined
+          : enumMismatch(name, values, value)
+    };
+  }
+  const kind = spec.type;
+  const { accepts, expected } = KIND_CHECKS[kind];
+  return {
+    name,
+    required: spec.required,
+    check: (value) =>
+      accepts(value)
+        ? undefined
+        : new JobDataError(name, expected, describeMismatch(value, kind))
+  };
+}
+
+// Every job's data is checked on every attempt: each spec is turned into a list of
+// checks once, so a check allocates nothing beyond the copy it returns.
+const compiledSpecs = new WeakMap<JobDataSpec, readonly CompiledField[]>();
+
+function compiledFieldsOf(spec: JobDataSpec): readonly CompiledField[] {
+  let fields = compiledSpecs.get(spec);
+  if (!fields) {
+    fields = Object.entries(spec).map(([name, fieldSpec]) =>
+      compileField(name, fieldSpec)
+    );
+    compiledSpecs.set(spec, fields);
+  }
+  return fields;
+}
+
 /**
  * Checks `input` against `spec` and returns a copy holding only the declared fields.
  * Throws `JobDataError`, naming the first wrong field, when the data does not fit.
@@ -188,19 +229,22 @@ export function parseJobData<const S extends JobDataSpec>(
     throw new JobDataError("data", "an object", describeValue(input));
   }
   const parsed: Record<string, unknown> = {};
-  for (const [field, fieldSpec] of Object.entries(spec)) {
-    const value = Object.hasOwn(input, field) ? input[field] : undefined;
+  for (const field of compiledFieldsOf(spec)) {
+    const value = Object.hasOwn(input, field.name)
+      ? input[field.name]
+      : undefined;
     if (value === undefined) {
-      if (fieldSpec.required)
+      if (field.required)
         throw new JobDataError(
-          field,
+          field.name,
           "a value",
           "nothing (the field is required)"
         );
       continue;
     }
-    checkField(field, fieldSpec, value);
-    parsed[field] = value;
+    const mismatch = field.check(value);
+    if (mismatch) throw mismatch;
+    parsed[field.name] = value;
   }
   // Every declared field was checked above, so the copy has the inferred shape.
   return parsed as InferJobData<S>;

@@ -49,50 +49,126 @@ export function cancelOverrunsOf(worker: CancellingWorker): () => void {
   };
 }
 
-/** Settles an attempt once: with the work's outcome, or with whatever ends it first. */
-function settleOnce<T>(
-  reject: (error: unknown) => void,
-  timer: () => NodeJS.Timeout
-) {
-  let settled = false;
-  const finish = (): boolean => {
-    if (settled) return false;
-    settled = true;
-    clearTimeout(timer());
-    return true;
-  };
-  return {
-    /** Fails the attempt; false when it had already ended. */
-    fail(error: unknown): boolean {
-      if (!finish()) return false;
-      reject(error);
-      return true;
-    },
-    /**
-     * Runs `work`. After a timeout or a cancel the attempt has already failed: what
-     * the abandoned work does later is ignored, and handled here so it cannot crash
-     * the process. `outcome` may turn what the work gave into a failure.
-     */
-    run(
-      work: () => Promise<T>,
-      outcome: (result: { value: T } | { error: unknown }) => void
-    ) {
-      let running: Promise<T>;
-      try {
-        running = work();
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      running.then(
-        (value) => {
-          if (finish()) outcome({ value });
-        },
-        (error: unknown) => {
-          if (finish()) outcome({ error });
-        }
-      );
+/** Where an overrun is sent on the worker path: the job, to the workers that may run it. */
+interface Cancelling {
+  readonly jobId: string;
+  readonly workers: ReadonlySet<CancellingWorker>;
+}
+
+/**
+ * One attempt. It ends once: with the work's outcome, or with whatever ends it
+ * first (the deadline, a cancel); what abandoned work does later is ignored, and
+ * handled so it cannot crash the process. It runs for every job, so it is a single
+ * object with shared methods: the timer gets it as an argument and it is its own
+ * abort listener, instead of a fresh closure for each callback.
+ */
+class Attempt<T> {
+  /** The signal the steps get. */
+  readonly signal: AbortSignal;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+  /** The attempt's own signal's controller; absent when the steps get BullMQ's. */
+  private readonly controller: AbortController | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly cancelling: Cancelling | undefined,
+    private readonly workerSignal: AbortSignal | undefined,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void
+  ) {
+    if (cancelling && workerSignal) {
+      this.controller = undefined;
+      this.signal = workerSignal;
+    } else {
+      this.controller = new AbortController();
+      this.signal = this.controller.signal;
     }
-  };
+    this.timer = setTimeout(endOverrun, timeoutMs, this);
+  }
+
+  /** Runs `work`, unless the worker cancelled the job before it started. */
+  start(work: (signal: AbortSignal) => Promise<T>): void {
+    const { workerSignal } = this;
+    if (workerSignal?.aborted) {
+      this.cancel();
+      return;
+    }
+    // BullMQ makes a signal per job, dropped with it, so the listener is never
+    // removed: after the attempt settles it finds nothing left to do.
+    if (this.controller)
+      workerSignal?.addEventListener("abort", this, { once: true });
+    let running: Promise<T>;
+    try {
+      running = work(this.signal);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (value) => this.workEnded(value, undefined, false),
+      (error: unknown) => this.workEnded(undefined, error, true)
+    );
+  }
+
+  /** The deadline passed: fail with a timeout, and abort the steps' signal with it. */
+  overrun(): void {
+    const error = new JobTimeoutError(this.timeoutMs);
+    if (this.cancelling) {
+      const { jobId, workers } = this.cancelling;
+      for (const worker of workers) if (worker.cancelJob(jobId, error)) break;
+      this.fail(error);
+    } else if (this.fail(error)) {
+      this.controller?.abort(error);
+    }
+  }
+
+  /** The listener of the worker's signal on the own-signal path. */
+  handleEvent(): void {
+    this.cancel();
+  }
+
+  /**
+   * The worker cancelled the job: fail with its reason as an Error; the steps' own
+   * signal carries the reason as given.
+   */
+  private cancel(): void {
+    const reason: unknown = this.workerSignal?.reason;
+    if (this.fail(asError(reason))) this.controller?.abort(reason);
+  }
+
+  /**
+   * On the worker path a cancel ends the attempt once the step running gives up on
+   * its aborted signal, and a cancelled attempt never succeeds.
+   */
+  private workEnded(
+    value: T | undefined,
+    error: unknown,
+    failed: boolean
+  ): void {
+    if (!this.end()) return;
+    if (this.cancelling && this.signal.aborted)
+      this.reject(asError(this.signal.reason));
+    else if (failed) this.reject(error);
+    else this.resolve(value as T);
+  }
+
+  /** Fails the attempt; false when it had already ended. */
+  private fail(error: unknown): boolean {
+    if (!this.end()) return false;
+    this.reject(error);
+    return true;
+  }
+
+  private end(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    return true;
+  }
+}
+
+function endOverrun(attempt: { overrun(): void }): void {
+  attempt.overrun();
 }
 
 /**
@@ -118,71 +194,13 @@ export function runWithTimeout<T>(
   work: (signal: AbortSignal) => Promise<T>
 ): Promise<T> {
   const workers = cancellingWorkers.get(job.queueQualifiedName);
-  if (workerSignal && workers && job.id !== undefined) {
-    return runOnWorkerSignal(timeoutMs, job.id, workers, workerSignal, work);
-  }
-  return runOnOwnSignal(timeoutMs, workerSignal, work);
-}
-
-function runOnWorkerSignal<T>(
-  timeoutMs: number,
-  jobId: string,
-  workers: ReadonlySet<CancellingWorker>,
-  signal: AbortSignal,
-  work: (signal: AbortSignal) => Promise<T>
-): Promise<T> {
+  const cancelling =
+    workerSignal && workers && job.id !== undefined
+      ? { jobId: job.id, workers }
+      : undefined;
   return new Promise<T>((resolve, reject) => {
-    const attempt = settleOnce<T>(reject, () => timer);
-    const timer = setTimeout(() => {
-      const error = new JobTimeoutError(timeoutMs);
-      for (const worker of workers) if (worker.cancelJob(jobId, error)) break;
-      attempt.fail(error);
-    }, timeoutMs);
-    if (signal.aborted) {
-      attempt.fail(asError(signal.reason));
-      return;
-    }
-    attempt.run(
-      () => work(signal),
-      (result) => {
-        if (signal.aborted) reject(asError(signal.reason));
-        else if ("error" in result) reject(result.error);
-        else resolve(result.value);
-      }
-    );
-  });
-}
-
-function runOnOwnSignal<T>(
-  timeoutMs: number,
-  workerSignal: AbortSignal | undefined,
-  work: (signal: AbortSignal) => Promise<T>
-): Promise<T> {
-  const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    const attempt = settleOnce<T>(reject, () => timer);
-    // The steps' signal carries the reason as given (the worker's own, for a
-    // cancellation); the attempt fails with it as an Error.
-    const fail = (error: Error, reason: unknown = error): void => {
-      if (attempt.fail(error)) controller.abort(reason);
-    };
-    const onCancel = (): void =>
-      fail(asError(workerSignal?.reason), workerSignal?.reason);
-    const timer = setTimeout(
-      () => fail(new JobTimeoutError(timeoutMs)),
-      timeoutMs
-    );
-    if (workerSignal?.aborted) {
-      onCancel();
-      return;
-    }
-    // BullMQ makes a signal per job, dropped with it, so the listener is never removed:
-    // after the attempt settles it finds nothing left to do.
-    workerSignal?.addEventListener("abort", onCancel, { once: true });
-    attempt.run(
-      () => work(controller.signal),
-      (result) =>
-        "error" in result ? reject(result.error) : resolve(result.value)
+    new Attempt<T>(timeoutMs, cancelling, workerSignal, resolve, reject).start(
+      work
     );
   });
 }
