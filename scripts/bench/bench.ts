@@ -105,6 +105,10 @@ const prettierUrl = import.meta.resolve('prettier');
 // The job every single-job measurement generates: the README's worked example.
 const measuredAnswers = join(kitRoot, 'test/answers/audit-log-export.json');
 const measuredNames = jobNames('AUDIT_LOG_EXPORT');
+// A job with no fields and no side effects: what the generated wrapper alone
+// (validation, logging, timeout, result) costs at run time.
+const minimalAnswers = join(kitRoot, 'test/answers/minimal.json');
+const minimalNames = jobNames('CACHE_WARMUP');
 const layout = DEFAULT_LAYOUT;
 const sharedFiles = [
   layout.queuesFile,
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
   }
   // The measured and seed jobs must be new to the hosts, even if someone generated
   // them into this repository (the README's worked example is the measured job).
-  const ownJobs = [measuredNames.constant, jobNames(SEED_NAME).constant];
+  const ownJobs = [measuredNames.constant, minimalNames.constant, jobNames(SEED_NAME).constant];
   const copyBaseHost = (root: string): void => {
     copyHost(kitRoot, root);
     for (const constant of ownJobs) {
@@ -411,12 +415,21 @@ async function main(): Promise<void> {
     // The worker process's CPU time per job, next to each throughput sample: where
     // the time goes, independent of how busy Redis and the machine are.
     const cpuPerJob = new Map<string, number[]>();
+    // The minimal job joins the host that already holds the measured one; no suite
+    // after this one uses that host.
+    timeProcess(kit(doneRoot, minimalAnswers, false));
+    const handlers = {
+      generated: { names: measuredNames, data },
+      'generated-minimal': { names: minimalNames, data: {} },
+    };
     const throughput = (
-      processor: 'bare' | 'bare-signal' | 'generated',
+      processor: 'bare' | 'bare-signal' | 'generated' | 'generated-minimal',
     ): Measured & {
       command: string;
       unit: 'jobs/s';
     } => {
+      // The bare processors get the measured job's data and ignore it.
+      const handled = processor === 'generated-minimal' ? handlers[processor] : handlers.generated;
       const command = (prefix: string): Command => ({
         file: node,
         args: [
@@ -424,15 +437,15 @@ async function main(): Promise<void> {
           'tsx',
           join(kitRoot, 'scripts/bench/runtime-worker.ts'),
           '--processor',
-          processor,
+          processor === 'generated-minimal' ? 'generated' : processor,
           '--host',
           doneRoot,
           '--handler',
-          join(doneRoot, jobFiles(layout, measuredNames).handler),
+          join(doneRoot, jobFiles(layout, handled.names).handler),
           '--factory',
-          `create${measuredNames.pascal}Handler`,
+          `create${handled.names.pascal}Handler`,
           '--data',
-          JSON.stringify(data),
+          JSON.stringify(handled.data),
           '--jobs',
           String(runtimeJobs),
           '--warmup',
@@ -470,7 +483,12 @@ async function main(): Promise<void> {
         },
       };
     };
-    const entries = [throughput('generated'), throughput('bare'), throughput('bare-signal')];
+    const entries = [
+      throughput('generated'),
+      throughput('bare'),
+      throughput('generated-minimal'),
+      throughput('bare-signal'),
+    ];
     for (const entry of entries) cpuPerJob.set(entry.name, []);
     record(await rounds(entries, runs, progress('runtime')), entries);
     for (const entry of entries) {
@@ -574,6 +592,7 @@ function report(): void {
   ratio(`batch.kit-${batchSize}/kit-1`, `batch.kit-${batchSize}`, 'batch.kit-1');
   ratio('runtime.generated/bare', 'runtime.generated', 'runtime.bare');
   ratio('runtime.generated/bare-signal', 'runtime.generated', 'runtime.bare-signal');
+  ratio('runtime.generated-minimal/bare', 'runtime.generated-minimal', 'runtime.bare');
   ratio(
     'interactive.pnpm-plop-job/node-plop-job',
     'interactive.pnpm-plop-job',
