@@ -9,6 +9,7 @@ import {
   rmSync,
   symlinkSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,10 +39,24 @@ const WORKER = 'apps/worker/src/worker.ts';
 const SERVICE = 'apps/api/src/queue/queue.service.ts';
 const HANDLER = 'apps/worker/src/handlers/audit-log-export.handler.ts';
 
+/**
+ * The commit compares a file changed in the last 100 ms by its text (one more read)
+ * and an older one by its stamp. A fresh copy, or a file just put back, is that
+ * young; dating the edited files an hour back gives every run over `root` the same
+ * sequence of file operations, so a failure injected at operation N hits the same one.
+ */
+function dateEditedFilesBack(root: string): void {
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  for (const file of [QUEUES, INDEX, WORKER, SERVICE]) {
+    if (existsSync(join(root, file))) utimesSync(join(root, file), hourAgo, hourAgo);
+  }
+}
+
 function generate(
   root: string,
   options: { kitRoot?: string; verify?: boolean; keep?: boolean; fs?: CommitFs } = {},
 ) {
+  if (options.fs) dateEditedFilesBack(root);
   return generateJobs({
     root,
     kitRoot: options.kitRoot ?? repoRoot,
@@ -214,9 +229,12 @@ describe('fault injection', () => {
     } finally {
       probe.remove();
     }
-    // 7 files: 7 reads, 7 temporary writes, 4 permission copies, 7 renames. Nothing
-    // but a rename ever changes a target: every write goes to a temporary sibling.
+    // 7 files: a stamp check of each of the 4 edited and a read of each of the 3 new,
+    // 7 temporary writes, 4 permission copies, 7 renames. Nothing but a rename ever
+    // changes a target: every write goes to a temporary sibling.
     const temporary = /\.jobkit-\d+-[0-9a-f]{8}\.tmp$/;
+    expect(calls.filter((call) => call.startsWith('stat'))).toHaveLength(4);
+    expect(calls.filter((call) => call.startsWith('readFile'))).toHaveLength(3);
     expect(calls.filter((call) => call.startsWith('rename'))).toHaveLength(7);
     for (const call of calls.filter((c) => /^(writeFile|chmod) /.test(c))) {
       expect(call).toMatch(temporary);
