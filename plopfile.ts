@@ -1,7 +1,2 @@
-import type { NodePlopAPI } from 'plop';
-import { registerJobGenerators } from './scripts/jobkit/plop/register.js';
-
-/** `pnpm plop job` and `pnpm plop job:remove`; the generators live in scripts/jobkit/. */
-export default function plopfile(plop: NodePlopAPI): void {
-  registerJobGenerators(plop, import.meta.dirname);
-}
+// `job` and `job:remove`; the generators live in scripts/jobkit/ (see plop/plopfile.ts).
+export { default } from './scripts/jobkit/plop/plopfile.js';

@@ -508,18 +508,26 @@ async function main(): Promise<void> {
     log(`interactive: ${runs} runs`);
     const prompt = 'Job name';
     const env = cleanEnv();
-    const plopArgs = ['--import', 'tsx', 'node_modules/plop/bin/plop.js', '--no-progress'];
+    // The command `pnpm plop` runs, as the host's package.json has it.
+    const manifest = JSON.parse(readFileSync(join(smallRoot, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    const [program, ...scriptArgs] = (manifest.scripts?.plop ?? '').split(' ');
+    if (program !== 'node') {
+      throw new Error(`the plop script should run node, not: ${manifest.scripts?.plop ?? ''}`);
+    }
+    const barePlopArgs = ['--import', 'tsx', 'node_modules/plop/bin/plop.js', '--no-progress'];
     const screens: [string, Command][] = [
       ['interactive.pnpm-plop-job', { file: 'pnpm', args: ['plop', 'job'], cwd: smallRoot, env }],
       [
         'interactive.node-plop-job',
-        { file: node, args: [...plopArgs, 'job'], cwd: smallRoot, env },
+        { file: node, args: [...scriptArgs, 'job'], cwd: smallRoot, env },
       ],
       [
         'interactive.plop-tsx',
         {
           file: node,
-          args: [...plopArgs, '--plopfile', baselines.plopfile, '--dest', smallRoot, 'job'],
+          args: [...barePlopArgs, '--plopfile', baselines.plopfile, '--dest', smallRoot, 'job'],
           cwd: kitRoot,
           env,
         },
