@@ -105,8 +105,8 @@ class Attempt<T> {
       running = Promise.reject(error);
     }
     running.then(
-      (value) => this.workEnded(value, undefined, false),
-      (error: unknown) => this.workEnded(undefined, error, true)
+      (value) => this.workSucceeded(value),
+      (error: unknown) => this.workFailed(error)
     );
   }
 
@@ -136,20 +136,25 @@ class Attempt<T> {
     if (this.fail(asError(reason))) this.controller?.abort(reason);
   }
 
+  private workSucceeded(value: T): void {
+    if (!this.end()) return;
+    if (this.cancelledOnWorkerPath()) this.reject(asError(this.signal.reason));
+    else this.resolve(value);
+  }
+
+  private workFailed(error: unknown): void {
+    if (!this.end()) return;
+    this.reject(
+      this.cancelledOnWorkerPath() ? asError(this.signal.reason) : error
+    );
+  }
+
   /**
    * On the worker path a cancel ends the attempt once the step running gives up on
    * its aborted signal, and a cancelled attempt never succeeds.
    */
-  private workEnded(
-    value: T | undefined,
-    error: unknown,
-    failed: boolean
-  ): void {
-    if (!this.end()) return;
-    if (this.cancelling && this.signal.aborted)
-      this.reject(asError(this.signal.reason));
-    else if (failed) this.reject(error);
-    else this.resolve(value as T);
+  private cancelledOnWorkerPath(): boolean {
+    return this.cancelling !== undefined && this.signal.aborted;
   }
 
   /** Fails the attempt; false when it had already ended. */
