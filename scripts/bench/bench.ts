@@ -418,18 +418,20 @@ async function main(): Promise<void> {
     // The minimal job joins the host that already holds the measured one; no suite
     // after this one uses that host.
     timeProcess(kit(doneRoot, minimalAnswers, false));
-    const handlers = {
-      generated: { names: measuredNames, data },
-      'generated-minimal': { names: minimalNames, data: {} },
-    };
+    const measuredJob = { names: measuredNames, data };
+    const minimalJob = { names: minimalNames, data: {} };
+    /**
+     * `label` names the figure; `handled` is the generated job the sample runs, or,
+     * for the bare processors, whose data they get and ignore.
+     */
     const throughput = (
-      processor: 'bare' | 'bare-signal' | 'generated' | 'generated-minimal',
+      label: string,
+      processor: 'bare' | 'bare-signal' | 'generated',
+      handled: { names: typeof measuredNames; data: object } = measuredJob,
     ): Measured & {
       command: string;
       unit: 'jobs/s';
     } => {
-      // The bare processors get the measured job's data and ignore it.
-      const handled = processor === 'generated-minimal' ? handlers[processor] : handlers.generated;
       const command = (prefix: string): Command => ({
         file: node,
         args: [
@@ -437,7 +439,7 @@ async function main(): Promise<void> {
           'tsx',
           join(kitRoot, 'scripts/bench/runtime-worker.ts'),
           '--processor',
-          processor === 'generated-minimal' ? 'generated' : processor,
+          processor,
           '--host',
           doneRoot,
           '--handler',
@@ -459,7 +461,7 @@ async function main(): Promise<void> {
         env: cleanEnv({ LOG_LEVEL: 'silent' }),
       });
       return {
-        name: `runtime.${processor}`,
+        name: `runtime.${label}`,
         unit: 'jobs/s',
         command: describeCommand(command('bench-<pid>-<n>')),
         sample: () => {
@@ -478,16 +480,16 @@ async function main(): Promise<void> {
             seconds: number;
             cpuMicrosPerJob: number;
           };
-          cpuPerJob.get(`runtime.${processor}`)?.push(cpuMicrosPerJob);
+          cpuPerJob.get(`runtime.${label}`)?.push(cpuMicrosPerJob);
           return jobs / seconds;
         },
       };
     };
     const entries = [
-      throughput('generated'),
-      throughput('bare'),
-      throughput('generated-minimal'),
-      throughput('bare-signal'),
+      throughput('generated', 'generated'),
+      throughput('bare', 'bare'),
+      throughput('generated-minimal', 'generated', minimalJob),
+      throughput('bare-signal', 'bare-signal'),
     ];
     for (const entry of entries) cpuPerJob.set(entry.name, []);
     record(await rounds(entries, runs, progress('runtime')), entries);

@@ -1,9 +1,10 @@
 // One throughput sample, in a process of its own: under a fresh key prefix, run
 // `--warmup` jobs untimed, then queue N jobs and time how long the BullMQ worker
-// takes to process them, print the figures as JSON, obliterate the queue. `--processor bare` runs a processor that does nothing; `bare-signal`
-// one that does nothing but declares BullMQ's third argument, so BullMQ makes it a
-// cancellation signal per job as it does for the generated handler; `generated`
-// runs the handler the kit generated, its side effects replaced by no-ops.
+// takes to process them, print the figures as JSON, obliterate the queue.
+// `--processor bare` runs a processor that does nothing; `bare-signal` one that does
+// nothing but declares BullMQ's third argument, so BullMQ makes it a cancellation
+// signal per job as it does for the generated handler; `generated` runs a handler the
+// kit generated (`--handler`, `--factory`), its side effects replaced by no-ops.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';

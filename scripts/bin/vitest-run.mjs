@@ -54,8 +54,8 @@ const createVitest = await loadCreateVitest();
 if (!createVitest) {
   process.exitCode = NO_NODE_API;
 } else {
-  // Generated tests inject their doubles and share no module or process state, so
-  // one module graph in worker threads (which start faster than forks) is safe.
+  // The options `vitestArgs` in scripts/jobkit/core/verify.ts gives the vitest CLI
+  // when this API is missing (see why there); the two must stay equal.
   const vitest = await createVitest('test', {
     run: true,
     watch: false,

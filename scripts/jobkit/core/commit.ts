@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
-import type { BigIntStats, Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { KitError } from './errors.js';
 import { fileStamp, type FileChange } from './tree.js';
@@ -56,7 +56,7 @@ function isWithin(root: string, absolute: string): boolean {
  * rename would replace the link instead of the file it points to.
  */
 async function checkRealLocation(root: string, path: string, file: string): Promise<void> {
-  const stats = await lstatOrNull(path);
+  const stats = await unlessMissing(nodeFs.lstat(path));
   if (stats?.isSymbolicLink()) {
     throw new KitError(
       `${file}: is a symbolic link; the kit does not write through links, so replace it with the file it points to`,
@@ -64,7 +64,7 @@ async function checkRealLocation(root: string, path: string, file: string): Prom
     );
   }
   let dir = dirname(path);
-  while (!(await lstatOrNull(dir))) dir = dirname(dir);
+  while (!(await unlessMissing(nodeFs.lstat(dir)))) dir = dirname(dir);
   const realRoot = await nodeFs.realpath(root);
   const realDir = await nodeFs.realpath(dir);
   if (realDir !== realRoot && !isWithin(realRoot, realDir)) {
@@ -75,27 +75,10 @@ async function checkRealLocation(root: string, path: string, file: string): Prom
   }
 }
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
+/** What `operation` gives, or null when the file it looks at does not exist. */
+async function unlessMissing<T>(operation: Promise<T>): Promise<T | null> {
   try {
-    return await nodeFs.lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-async function statOrNull(fs: CommitFs, path: string): Promise<BigIntStats | null> {
-  try {
-    return await fs.stat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-async function readOrNull(fs: CommitFs, path: string): Promise<string | null> {
-  try {
-    return await fs.readFile(path, 'utf8');
+    return await operation;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -120,11 +103,11 @@ export async function commitChanges(
     await checkRealLocation(root, path, change.path);
     // A file the plan read from disk is compared by its stamp; without one (a new
     // file, a plan over another source), by its text.
-    const stats = change.before === null ? undefined : await statOrNull(fs, path);
+    const stats = change.before === null ? undefined : await unlessMissing(fs.stat(path));
     const unchanged =
       change.stamp !== undefined && stats
         ? fileStamp(stats) === change.stamp
-        : (await readOrNull(fs, path)) === change.before;
+        : (await unlessMissing(fs.readFile(path, 'utf8'))) === change.before;
     if (!unchanged) {
       throw new KitError(
         `${change.path}: changed on disk while the kit was planning; run again`,

@@ -65,7 +65,10 @@ async function runTool(
   return { exitCode: result.exitCode, output: result.all ?? String(result.message) };
 }
 
-/** The arguments of `vitest run` for generated tests. */
+/**
+ * The arguments of `vitest run` for generated tests; scripts/bin/vitest-run.mjs gives
+ * vitest's Node API the same options.
+ */
 function vitestArgs(tests: readonly string[]): string[] {
   // Generated tests inject their doubles and share no module or process state, so
   // one module graph for all of them is safe (a batch need not import the handlers'

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HostError } from '../core/errors.js';
+import { diskSource, type FileSource } from '../core/tree.js';
 import { DEFAULT_LAYOUT, type HostLayout } from './layout.js';
 import { projectOf, readWorkspace, type Project } from './workspace.js';
 
@@ -64,20 +65,6 @@ function readConfig(root: string): JobkitConfig {
   throw new HostError(`package.json: ${key} ${message ?? 'is not valid'}`, 'package.json');
 }
 
-/** Reads a file of the host by its path in the repository; null when there is none. */
-export interface HostFiles {
-  read(path: string): string | null;
-}
-
-function diskFiles(root: string): HostFiles {
-  return {
-    read(path) {
-      const full = join(root, path);
-      return existsSync(full) ? readFileSync(full, 'utf8') : null;
-    },
-  };
-}
-
 /** `@acme/shared` → `@acme`, from the package that holds QUEUE_NAMES. */
 function detectScope(projects: Project[], queuesFile: string): string | undefined {
   return /^(@[^/]+)\//.exec(projectOf(projects, queuesFile)?.name ?? '')?.[1];
@@ -107,7 +94,7 @@ function detectEnqueueVia(serviceSource: string): HostLayout['enqueueVia'] | und
  * the repository shows (scope, test runner, registration helper, addJob's options),
  * then ForgeStack's defaults — with where each value came from.
  */
-export function resolveHostConfig(root: string, files: HostFiles = diskFiles(root)): HostConfig {
+export function resolveHostConfig(root: string, files: FileSource = diskSource(root)): HostConfig {
   const config = readConfig(root);
   const layout = { ...DEFAULT_LAYOUT } as HostLayout;
   const sources = Object.fromEntries(
@@ -158,6 +145,6 @@ export function resolveHostConfig(root: string, files: HostFiles = diskFiles(roo
  * virtual tree passes it as `files`: the large files detection looks at (worker.ts,
  * the QueueService) are then read once for both.
  */
-export function loadLayout(root: string, files?: HostFiles): HostLayout {
+export function loadLayout(root: string, files?: FileSource): HostLayout {
   return resolveHostConfig(root, files).layout;
 }
