@@ -1,6 +1,6 @@
 // Runs the kit's CLI entry points from compiled JavaScript. Node 20 cannot run the
 // TypeScript sources directly, and a loader such as tsx costs ~0.2 s per start,
-// so the sources are compiled once into node_modules/.cache/jobkit/<version>/,
+// so the sources are compiled and bundled once into node_modules/.cache/jobkit/<version>/,
 // where <version> changes whenever a source file does: an edit is never served
 // stale, and two runs building at once never see each other's half-built output.
 import { spawnSync } from 'node:child_process';
@@ -34,10 +34,16 @@ function filesUnder(dir, extension) {
 
 const templatesDir = join(kitRoot, 'plop-templates');
 
-/** A name for the current sources and templates: their paths, sizes and modification times. */
+/**
+ * A name for the current build: the paths, sizes and modification times of the
+ * sources, the templates, this build script and the lockfile (the bundles hold
+ * some dependencies' code).
+ */
 function sourceVersion() {
   const hash = createHash('sha1');
   for (const file of [
+    fileURLToPath(import.meta.url),
+    join(kitRoot, 'pnpm-lock.yaml'),
     tsconfig,
     join(kitRoot, 'tsconfig.base.json'),
     ...filesUnder(sourceDir, '.ts'),
@@ -71,6 +77,43 @@ function precompiledTemplates() {
   return `export const templatesDir = ${JSON.stringify(templatesDir)};\nexport const specs = {\n${specs.join(',\n')}\n};\n`;
 }
 
+/**
+ * The entry points. tsc's output is bundled from them, with the kit's small
+ * dependencies (zod, change-case, diff): a run then resolves and loads a few files
+ * instead of some two hundred (zod alone is over a hundred). What an entry loads
+ * only on some paths, and what entries share, goes into chunks/. Entries and chunks
+ * sit one folder deep, where tsc put the modules, so a path a module builds from its
+ * own URL ('../templates.js') is the same bundled or not.
+ */
+const ENTRIES = [
+  'cli/gen-job.js',
+  'cli/jobs-doctor.js',
+  'cli/write-schema.js',
+  'plop/plopfile.js',
+  'core/format-thread.js',
+];
+/** Left to load from node_modules: large, and used on some paths only. */
+const EXTERNAL = ['prettier', 'execa', 'handlebars', 'plop', 'node-plop', 'vitest', 'typescript'];
+
+/** Bundles the entries of tsc's output `compiled` into `outDir`. */
+function bundleEntries(compiled, outDir) {
+  const esbuild = createRequire(import.meta.url)('esbuild');
+  esbuild.buildSync({
+    entryPoints: ENTRIES.map((entry) => join(compiled, entry)),
+    outdir: outDir,
+    outbase: compiled,
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    sourcemap: 'linked',
+    logLevel: 'silent',
+  });
+}
+
 function build(outDir) {
   const staging = `${outDir}.${process.pid}.tmp`;
   rmSync(staging, { recursive: true, force: true });
@@ -79,7 +122,8 @@ function build(outDir) {
     'bin',
     'tsc',
   );
-  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', staging], {
+  const compiled = join(staging, 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', compiled], {
     encoding: 'utf8',
   });
   if (result.status !== 0) {
@@ -87,6 +131,14 @@ function build(outDir) {
     process.stderr.write(
       `The job kit does not compile (${tsconfig}):\n${result.stdout}${result.stderr}`,
     );
+    process.exit(1);
+  }
+  try {
+    bundleEntries(compiled, staging);
+    rmSync(compiled, { recursive: true });
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    process.stderr.write(`The job kit does not bundle:\n${error.message}\n`);
     process.exit(1);
   }
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
@@ -120,6 +172,7 @@ export function ensureBuilt() {
 
 /** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
 export async function runEntry(entry, argv) {
-  const module = await import(pathToFileURL(join(ensureBuilt(), entry)).href);
+  const built = ensureBuilt();
+  const module = await import(pathToFileURL(join(built, entry)).href);
   return module.main(argv, { kitRoot });
 }

@@ -1,19 +1,19 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
-import {
-  isMainThread,
-  parentPort,
-  Worker,
-  workerData,
-  type MessagePort,
-} from 'node:worker_threads';
-import type { Plugin } from 'prettier';
+import { Worker } from 'node:worker_threads';
 import { CheckFailedError, KitError } from './errors.js';
-import { describePieces, formatPiece, spliceFormatted, type Piece } from './snippets.js';
+import {
+  checkedKey,
+  FORMAT_THREAD,
+  formatAll,
+  sha1,
+  type FormatInput,
+  type FormatOutcome,
+  type FormatReply,
+  type FormatRequest,
+  type PrepareRequest,
+} from './format-files.js';
+import { describePieces, spliceFormatted } from './snippets.js';
 import type { FileChange } from './tree.js';
 
 /** A check that ran on the plan, for reports and `--json`. */
@@ -26,204 +26,6 @@ export interface CheckResult {
   /** For parse+format: `inserted code` when only the kit's insertions were formatted. */
   scope?: 'file' | 'inserted code';
 }
-
-type Prettier = typeof import('prettier');
-
-/**
- * A file to format. `file`: the whole text (with the text before, when the run should
- * learn whether that was formatted). `pieces`: an existing file of which only the
- * inserted code is to be formatted, if the file before is known to be formatted; the
- * file itself stays on the main thread, so its size costs nothing here.
- */
-type FormatInput = { path: string; filepath: string } & (
-  | { kind: 'file'; text: string; before?: string }
-  | { kind: 'pieces'; beforeDigest: string; pieces: (Piece | undefined)[] }
-);
-
-/**
- * `file`: the formatted text. `pieces`: every piece formatted (undefined where none was
- * sent). `whole`: the pieces cannot be used (the file before is not known to be
- * formatted, or a piece does not fit); the file is to be sent whole.
- */
-type FormatOutcome = { path: string; durationMs: number } & (
-  | { ok: true; optionsId: string; kind: 'file'; after: string; beforeFormatted: boolean }
-  | { ok: true; optionsId: string; kind: 'pieces'; pieces: (string | undefined)[] }
-  | { ok: true; optionsId: string; kind: 'whole' }
-  | { ok: false; reason: string; scope: 'file' | 'inserted code' }
-);
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
-
-/**
- * The name of a text known to parse and to be formatted under these options: the
- * same prettier and the same resolved configuration (`optionsId`), the same bytes
- * (`digest`, the text's SHA-1).
- */
-function checkedKey(optionsId: string, digest: string): string {
-  return sha1(`${optionsId}\0${digest}`);
-}
-
-/**
- * Formats every file at once; the outcomes are in completion order. `plugins` go
- * before the configuration's own, which keep the last word.
- */
-async function formatAll(
-  prettier: Prettier,
-  files: readonly FormatInput[],
-  known: ReadonlySet<string>,
-  plugins: Plugin[] = [],
-): Promise<FormatOutcome[]> {
-  const outcomes: FormatOutcome[] = [];
-  await Promise.all(
-    files.map(async (input) => {
-      const { path, filepath } = input;
-      const started = performance.now();
-      const durationMs = (): number => performance.now() - started;
-      try {
-        const resolved = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
-        const optionsId = `${prettier.version}\0${JSON.stringify(resolved)}`;
-        const options = {
-          ...resolved,
-          filepath,
-          ...(plugins.length > 0 ? { plugins: [...plugins, ...(resolved.plugins ?? [])] } : {}),
-        };
-        const format = (source: string): Promise<string> => prettier.format(source, options);
-        if (input.kind === 'pieces') {
-          if (!known.has(checkedKey(optionsId, input.beforeDigest))) {
-            outcomes.push({ path, ok: true, optionsId, kind: 'whole', durationMs: durationMs() });
-            return;
-          }
-          const job = {
-            format,
-            level: resolved.useTabs ? '\t' : ' '.repeat(resolved.tabWidth ?? 2),
-            semi: resolved.semi !== false,
-          };
-          let pieces: (string | undefined)[];
-          try {
-            pieces = await Promise.all(
-              input.pieces.map((piece) => (piece ? formatPiece(piece, job) : undefined)),
-            );
-          } catch (error) {
-            const reason =
-              error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-            outcomes.push({
-              path,
-              ok: false,
-              reason: `${reason} (in the code inserted into ${path})`,
-              scope: 'inserted code',
-              durationMs: durationMs(),
-            });
-            return;
-          }
-          const fits = pieces.every((piece, index) => piece !== undefined || !input.pieces[index]);
-          outcomes.push(
-            fits
-              ? { path, ok: true, optionsId, kind: 'pieces', pieces, durationMs: durationMs() }
-              : { path, ok: true, optionsId, kind: 'whole', durationMs: durationMs() },
-          );
-          return;
-        }
-        const after = await format(input.text);
-        // Whether the file was formatted before: then the next run can format only
-        // what it inserts.
-        const beforeFormatted =
-          input.before !== undefined && (await format(input.before)) === input.before;
-        outcomes.push({
-          path,
-          ok: true,
-          optionsId,
-          kind: 'file',
-          after,
-          beforeFormatted,
-          durationMs: durationMs(),
-        });
-      } catch (error) {
-        const reason =
-          error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-        outcomes.push({ path, ok: false, reason, scope: 'file', durationMs: durationMs() });
-      }
-    }),
-  );
-  return outcomes;
-}
-
-/** Marks the thread this module starts for itself (`workerData`). */
-const FORMAT_THREAD = 'jobkit:format';
-
-/**
- * Prettier's TypeScript parser and estree printer, the same code as its built-in
- * ones, from their script builds, compiled with V8's code cache when an earlier run
- * left one (node_modules/.cache/jobkit/<version>/v8-cache/). Half of prettier is these
- * two files; the cache spares compiling them on every run. `save()` writes the cache
- * once the formatting has compiled what it uses.
- */
-function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () => void } {
-  const require = createRequire(import.meta.url);
-  const cacheDir = fileURLToPath(new URL('../v8-cache/', import.meta.url));
-  const loaded = ['estree', 'typescript'].map((name) => {
-    const file = require.resolve(`prettier/plugins/${name}`);
-    const cacheFile = join(cacheDir, `prettier-${prettierVersion}-${name}.bin`);
-    let cachedData: Buffer | undefined;
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const script = new Script(`(function (module, exports) {${readFileSync(file, 'utf8')}\n})`, {
-      filename: file,
-      ...(cachedData ? { cachedData } : {}),
-    });
-    const module = { exports: {} as Plugin };
-    (script.runInThisContext() as (m: typeof module, e: Plugin) => void)(module, module.exports);
-    const stale = !cachedData || script.cachedDataRejected === true;
-    return { plugin: module.exports, script, cacheFile, stale };
-  });
-  return {
-    plugins: loaded.map(({ plugin }) => plugin),
-    save: () => {
-      for (const { script, cacheFile, stale } of loaded) {
-        if (!stale) continue;
-        mkdirSync(dirname(cacheFile), { recursive: true });
-        // Renamed into place: a run starting meanwhile reads a whole cache or none.
-        const temporary = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, script.createCachedData());
-        renameSync(temporary, cacheFile);
-      }
-    },
-  };
-}
-
-/** The formatting thread: loads prettier and its plugins, then formats what it is sent. */
-function serve(port: MessagePort): void {
-  const ready = import('prettier').then((prettier) => ({
-    prettier,
-    cache: cachedPlugins(prettier.version),
-  }));
-  port.on('message', ({ files, known }: FormatRequest) => {
-    ready
-      .then(async ({ prettier, cache }) => {
-        const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
-        cache.save();
-        return { outcomes };
-      })
-      .then(
-        (reply: Reply) => port.postMessage(reply),
-        (error: unknown) =>
-          port.postMessage({
-            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          } satisfies Reply),
-      );
-  });
-}
-
-interface FormatRequest {
-  files: FormatInput[];
-  known: string[];
-}
-
-type Reply = { outcomes: FormatOutcome[] } | { error: string };
 
 /** Formats requests one after the other, then is closed. */
 interface Formatter {
@@ -240,7 +42,9 @@ interface Formatter {
  * process alive.
  */
 class FormatThread implements Formatter {
-  private readonly worker = new Worker(new URL(import.meta.url), {
+  // '../core/': the same file from this module and from a bundled entry one folder
+  // deep (cli/, plop/), which inlines this module (see scripts/bin/kit.mjs).
+  private readonly worker = new Worker(new URL('../core/format-thread.js', import.meta.url), {
     workerData: FORMAT_THREAD,
     // Prettier allocates briskly; a larger young generation means fewer collections.
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
@@ -264,7 +68,7 @@ class FormatThread implements Formatter {
   async format(request: FormatRequest): Promise<FormatOutcome[]> {
     this.worker.ref();
     try {
-      const answered = new Promise<Reply>((resolve) => this.worker.once('message', resolve));
+      const answered = new Promise<FormatReply>((resolve) => this.worker.once('message', resolve));
       this.worker.postMessage(request);
       const reply = await Promise.race([answered, this.stopped]);
       if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
@@ -272,6 +76,11 @@ class FormatThread implements Formatter {
     } finally {
       this.worker.unref();
     }
+  }
+
+  /** Has the thread look up the configuration of `filepaths` before they are sent. */
+  prepare(filepaths: string[]): void {
+    this.worker.postMessage({ prepare: filepaths } satisfies PrepareRequest);
   }
 
   close(): void {
@@ -283,13 +92,19 @@ class FormatThread implements Formatter {
   }
 }
 
-const isFormatThread = !isMainThread && workerData === FORMAT_THREAD;
-if (isFormatThread && parentPort) serve(parentPort);
-
-// Only the compiled kit (.js) can start a thread on this file: from the TypeScript
+// Only the compiled kit (.js) can start the formatting thread: from the TypeScript
 // sources (tests, tsx) a plain thread could not load it, so those format in place.
-const compiled = !isFormatThread && import.meta.url.endsWith('.js');
+const compiled = import.meta.url.endsWith('.js');
 let early = compiled ? new FormatThread() : undefined;
+
+/**
+ * Tells the formatting thread where the coming run writes (absolute paths; a file
+ * need not exist yet, its folder is what counts), so that it looks up their prettier
+ * configuration while the run is planned. Does nothing without a thread.
+ */
+export function prepareFormatting(filepaths: string[]): void {
+  early?.prepare(filepaths);
+}
 
 function openFormatter(): Formatter {
   if (!compiled) {

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
 import type { CommitFs } from '../core/commit.js';
+import { prepareFormatting } from '../core/format.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
 import { startTestRunner, type StartedTestRunner } from '../core/verify.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
+import { placesWritten } from '../host/layout.js';
 import { planJobs } from './plan-job.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
@@ -56,6 +58,8 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     if (!dryRun) release = acquireLock(root);
     const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
+    // Prettier's configuration for those places is then looked up while the job is planned.
+    prepareFormatting(placesWritten(layout).map((path) => join(root, path)));
     // Vitest loads itself while the job is planned and formatted: only the tests are
     // left to run once the files are written.
     if (verify && !dryRun) {

@@ -1,0 +1,95 @@
+// The formatting thread's entry (see FormatThread in format.ts): loads prettier and
+// its TypeScript plugins, then formats what the main thread sends.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Plugin } from 'prettier';
+import { FORMAT_THREAD, formatAll, type FormatReply, type ThreadMessage } from './format-files.js';
+
+/**
+ * Prettier's TypeScript parser and estree printer, the same code as its built-in
+ * ones, from their script builds, compiled with V8's code cache when an earlier run
+ * left one (node_modules/.cache/jobkit/<version>/v8-cache/). Half of prettier is these
+ * two files; the cache spares compiling them on every run. `save()` writes the cache
+ * once the formatting has compiled what it uses.
+ */
+function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () => void } {
+  const require = createRequire(import.meta.url);
+  const cacheDir = fileURLToPath(new URL('../v8-cache/', import.meta.url));
+  const loaded = ['estree', 'typescript'].map((name) => {
+    const file = require.resolve(`prettier/plugins/${name}`);
+    const cacheFile = join(cacheDir, `prettier-${prettierVersion}-${name}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const script = new Script(`(function (module, exports) {${readFileSync(file, 'utf8')}\n})`, {
+      filename: file,
+      ...(cachedData ? { cachedData } : {}),
+    });
+    const module = { exports: {} as Plugin };
+    (script.runInThisContext() as (m: typeof module, e: Plugin) => void)(module, module.exports);
+    const stale = !cachedData || script.cachedDataRejected === true;
+    return { plugin: module.exports, script, cacheFile, stale };
+  });
+  return {
+    plugins: loaded.map(({ plugin }) => plugin),
+    save: () => {
+      for (const { script, cacheFile, stale } of loaded) {
+        if (!stale) continue;
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        // Renamed into place: a run starting meanwhile reads a whole cache or none.
+        const temporary = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, cacheFile);
+      }
+    },
+  };
+}
+
+/**
+ * The formatting thread: loads prettier and its plugins, then formats what it is
+ * sent. A `prepare` message names files about to be sent: their prettier
+ * configuration is looked up meanwhile (~50 ms of file lookups), and prettier keeps
+ * it for the formatting.
+ */
+function serve(port: MessagePort): void {
+  const ready = import('prettier').then((prettier) => ({
+    prettier,
+    cache: cachedPlugins(prettier.version),
+  }));
+  port.on('message', (message: ThreadMessage) => {
+    if ('prepare' in message) {
+      void ready.then(({ prettier }) =>
+        Promise.all(
+          message.prepare.map((path) => prettier.resolveConfig(path, { editorconfig: true })),
+        ).catch(() => {
+          // Not reported here: formatting these files looks them up again and
+          // reports what fails then, naming the file.
+        }),
+      );
+      return;
+    }
+    const { files, known } = message;
+    ready
+      .then(async ({ prettier, cache }) => {
+        const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
+        cache.save();
+        return { outcomes };
+      })
+      .then(
+        (reply: FormatReply) => port.postMessage(reply),
+        (error: unknown) =>
+          port.postMessage({
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          } satisfies FormatReply),
+      );
+  });
+}
+
+if (parentPort && workerData === FORMAT_THREAD) serve(parentPort);
