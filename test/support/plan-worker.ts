@@ -69,7 +69,7 @@ async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanRes
     );
     let formatted: FileChange[];
     try {
-      formatted = await formatChanges(data.root, planned.changes, [], checked);
+      formatted = await formatChanges(data.root, planned.changes, [], { store: checked });
     } catch (error) {
       if (!(error instanceof CheckFailedError)) throw error;
       throw new Error(`${error.file ?? 'a file'} does not parse or format: ${error.message}`);

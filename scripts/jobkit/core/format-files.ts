@@ -140,6 +140,7 @@ export interface PrepareRequest {
   prepare: string[];
 }
 
-export type ThreadMessage = FormatRequest | PrepareRequest;
+export type ThreadMessage = (FormatRequest & { id: number }) | PrepareRequest;
 
-export type FormatReply = { outcomes: FormatOutcome[] } | { error: string };
+/** The answer to the request of the same `id`. */
+export type FormatReply = { id: number } & ({ outcomes: FormatOutcome[] } | { error: string });

@@ -75,17 +75,18 @@ function serve(port: MessagePort): void {
       );
       return;
     }
-    const { files, known } = message;
+    const { id, files, known } = message;
     ready
       .then(async ({ prettier, cache }) => {
         const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
         cache.save();
-        return { outcomes };
+        return { id, outcomes };
       })
       .then(
         (reply: FormatReply) => port.postMessage(reply),
         (error: unknown) =>
           port.postMessage({
+            id,
             error: error instanceof Error ? (error.stack ?? error.message) : String(error),
           } satisfies FormatReply),
       );

@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { planJobs } from '../job/plan-job.js';
 import { validateAnswers } from '../job/validate-answers.js';
 import { loadLayout } from '../host/config.js';
-import { formatChanges, type CheckResult, type CheckedStore } from './format.js';
+import type { FormatOutcome } from './format-files.js';
+import {
+  formatChanges,
+  FormatRun,
+  type CheckResult,
+  type CheckedStore,
+  type Formatter,
+} from './format.js';
 import { createTemplateEngine } from './templates.js';
 import { diskSource, VirtualTree } from './tree.js';
 
@@ -45,7 +52,7 @@ async function format(root: string, input: unknown, store: CheckedStore) {
     templates,
   );
   const checks: CheckResult[] = [];
-  const changes = await formatChanges(root, plan.changes, checks, store);
+  const changes = await formatChanges(root, plan.changes, checks, { store });
   return { changes, checks };
 }
 
@@ -95,5 +102,62 @@ describe('formatting only the inserted code', () => {
       memoryStore(['0'.repeat(40)]),
     );
     expect(checks.every((check) => check.scope === 'file')).toBe(true);
+  });
+});
+
+describe('files sent ahead of the plan (FormatRun)', () => {
+  /** A formatter that records each request and "formats" by upper-casing. */
+  function recordingFormatter() {
+    const requests: string[][] = [];
+    const formatter: Formatter = {
+      format: ({ files }) => {
+        requests.push(files.map((file) => `${file.path}:${file.kind === 'file' ? file.text : ''}`));
+        return Promise.resolve(
+          files.map((file): FormatOutcome => ({
+            path: file.path,
+            durationMs: 0,
+            ok: true,
+            optionsId: 'test',
+            kind: 'file',
+            after: file.kind === 'file' ? file.text.toUpperCase() : '',
+            beforeFormatted: false,
+          })),
+        );
+      },
+      prepare: () => undefined,
+      close: () => undefined,
+    };
+    return { formatter, requests };
+  }
+
+  it('takes what came back for a file still as sent, and formats again one that changed since', async () => {
+    const { formatter, requests } = recordingFormatter();
+    const run = new FormatRun(repoRoot, formatter);
+    run.ahead('kept.ts', 'kept');
+    run.ahead('rewritten.ts', 'first');
+    const changes = await formatChanges(
+      repoRoot,
+      [
+        { path: 'kept.ts', before: null, after: 'kept' },
+        { path: 'rewritten.ts', before: null, after: 'second' },
+      ],
+      [],
+      { store: memoryStore(), run },
+    );
+    expect(requests).toEqual([['kept.ts:kept'], ['rewritten.ts:first'], ['rewritten.ts:second']]);
+    expect(changes.map((change) => change.after)).toEqual(['KEPT', 'SECOND']);
+  });
+
+  it('reports a file sent ahead that does not parse, like any other', async () => {
+    const root = repoRoot;
+    const run = new FormatRun(root);
+    const broken = 'export const = ;\n';
+    run.ahead('scripts/broken-ahead.ts', broken);
+    await expect(
+      formatChanges(root, [{ path: 'scripts/broken-ahead.ts', before: null, after: broken }], [], {
+        store: memoryStore(),
+        run,
+      }),
+    ).rejects.toThrow(/scripts\/broken-ahead\.ts: generated code does not parse/);
   });
 });

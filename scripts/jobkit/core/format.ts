@@ -27,9 +27,11 @@ export interface CheckResult {
   scope?: 'file' | 'inserted code';
 }
 
-/** Formats requests one after the other, then is closed. */
-interface Formatter {
+/** Formats requests, several at once if need be, until it is closed. */
+export interface Formatter {
   format(request: FormatRequest): Promise<FormatOutcome[]>;
+  /** Has the configuration of `filepaths` looked up before they are sent. */
+  prepare(filepaths: string[]): void;
   close(): void;
 }
 
@@ -38,8 +40,8 @@ interface Formatter {
  * prettier and its TypeScript plugins (~0.1 s of CPU) then overlaps the loading of
  * the rest of the kit and the planning on the main thread, when a core is free.
  * Used for one run: closed as soon as the run has its formatted files, so its
- * teardown overlaps the writing. Unreferenced while idle, so it never keeps the
- * process alive.
+ * teardown overlaps the writing. Referenced only while a request is out, so it
+ * never keeps the process alive.
  */
 class FormatThread implements Formatter {
   // '../core/': the same file from this module and from a bundled entry one folder
@@ -51,6 +53,8 @@ class FormatThread implements Formatter {
   });
   /** Rejects when the thread fails or stops; held until a request awaits it. */
   private readonly stopped: Promise<never>;
+  private readonly waiting = new Map<number, (reply: FormatReply) => void>();
+  private nextId = 0;
 
   constructor() {
     this.stopped = new Promise<never>((_resolve, reject) => {
@@ -60,25 +64,27 @@ class FormatThread implements Formatter {
       );
     });
     this.stopped.catch(() => undefined);
+    this.worker.on('message', (reply: FormatReply) => {
+      this.waiting.get(reply.id)?.(reply);
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
+    });
     // After the listeners: adding one refs the worker again, and a run that stops
     // before formatting (answers refused, lock held) would never exit.
     this.worker.unref();
   }
 
   async format(request: FormatRequest): Promise<FormatOutcome[]> {
+    const id = this.nextId;
+    this.nextId += 1;
+    const answered = new Promise<FormatReply>((resolve) => this.waiting.set(id, resolve));
     this.worker.ref();
-    try {
-      const answered = new Promise<FormatReply>((resolve) => this.worker.once('message', resolve));
-      this.worker.postMessage(request);
-      const reply = await Promise.race([answered, this.stopped]);
-      if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
-      return reply.outcomes;
-    } finally {
-      this.worker.unref();
-    }
+    this.worker.postMessage({ ...request, id } satisfies FormatRequest & { id: number });
+    const reply = await Promise.race([answered, this.stopped]);
+    if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
+    return reply.outcomes;
   }
 
-  /** Has the thread look up the configuration of `filepaths` before they are sent. */
   prepare(filepaths: string[]): void {
     this.worker.postMessage({ prepare: filepaths } satisfies PrepareRequest);
   }
@@ -97,26 +103,80 @@ class FormatThread implements Formatter {
 const compiled = import.meta.url.endsWith('.js');
 let early = compiled ? new FormatThread() : undefined;
 
-/**
- * Tells the formatting thread where the coming run writes (absolute paths; a file
- * need not exist yet, its folder is what counts), so that it looks up their prettier
- * configuration while the run is planned. Does nothing without a thread.
- */
-export function prepareFormatting(filepaths: string[]): void {
-  early?.prepare(filepaths);
-}
-
 function openFormatter(): Formatter {
   if (!compiled) {
     return {
       format: async ({ files, known }) =>
         formatAll(await import('prettier'), files, new Set(known)),
+      prepare: () => undefined,
       close: () => undefined,
     };
   }
   const thread = early ?? new FormatThread();
   early = undefined;
   return thread;
+}
+
+/**
+ * Prettier for one run, opened before the plan is made: the run tells it where it
+ * will write (`prepare`) and hands it each file the plan creates as soon as it is
+ * rendered (`ahead`), so the formatting thread works while the main thread plans.
+ * `formatChanges` then takes what came back for every file whose text is still the
+ * one sent, and closes the run.
+ */
+export class FormatRun {
+  private readonly sent = new Map<string, { text: string; outcome: Promise<FormatOutcome> }>();
+  private closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly formatter: Formatter = openFormatter(),
+  ) {}
+
+  /**
+   * Looks up prettier's configuration for these places (paths relative to the
+   * root; a file need not exist yet, its folder is what counts) while the plan is made.
+   */
+  prepare(paths: readonly string[]): void {
+    this.formatter.prepare(paths.map((path) => join(this.root, path)));
+  }
+
+  /** Starts formatting `text`, the whole of a file the plan creates at `path`. */
+  ahead(path: string, text: string): void {
+    const input: FormatInput = { kind: 'file', path, filepath: join(this.root, path), text };
+    const outcome = this.formatter
+      .format({ files: [input], known: [] })
+      .then(([result]) => result ?? Promise.reject(new KitError(`${path}: not formatted`)));
+    // Awaited only if the file keeps this text; a failure then surfaces there.
+    outcome.catch(() => undefined);
+    this.sent.set(path, { text, outcome });
+  }
+
+  /** The outcome of every input, in any order: sent ahead where the text is the same. */
+  async format(files: FormatInput[], known: string[]): Promise<FormatOutcome[]> {
+    const early: Promise<FormatOutcome>[] = [];
+    const rest = files.filter((input) => {
+      const sent = this.sent.get(input.path);
+      const same =
+        sent !== undefined &&
+        input.kind === 'file' &&
+        input.before === undefined &&
+        sent.text === input.text;
+      if (same) early.push(sent.outcome);
+      return !same;
+    });
+    const [earlier, now] = await Promise.all([
+      Promise.all(early),
+      rest.length > 0 ? this.formatter.format({ files: rest, known }) : [],
+    ]);
+    return [...earlier, ...now];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.formatter.close();
+  }
 }
 
 /** Texts known to parse and be formatted, kept under the host's node_modules/.cache. */
@@ -159,6 +219,13 @@ export function fileCheckedStore(root: string): CheckedStore {
   };
 }
 
+export interface FormatOptions {
+  /** Where texts known to be formatted are kept; the host's node_modules/.cache by default. */
+  store?: CheckedStore;
+  /** Prettier as the run opened it (see FormatRun); a new one by default. */
+  run?: FormatRun;
+}
+
 /**
  * Formats every created or modified file with the host's prettier configuration.
  * For TypeScript, prettier parses with TypeScript's own parser (bundled in its
@@ -168,13 +235,14 @@ export function fileCheckedStore(root: string): CheckedStore {
  * An existing file that an earlier run saw formatted gets only the code the plan
  * inserted formatted (see snippets.ts); only those pieces go to the formatting
  * thread. Any other file, or one whose pieces do not fit, is formatted whole, and
- * what that teaches about formatted texts goes into `store`.
+ * what that teaches about formatted texts goes into `store`. `run` carries what the
+ * planning already sent; it is closed here.
  */
 export async function formatChanges(
   root: string,
   changes: FileChange[],
   checks: CheckResult[],
-  store: CheckedStore = fileCheckedStore(root),
+  { store = fileCheckedStore(root), run = new FormatRun(root) }: FormatOptions = {},
 ): Promise<FileChange[]> {
   const known = store.read();
   const learned: string[] = [];
@@ -202,12 +270,11 @@ export async function formatChanges(
       },
     ];
   });
-  const formatter = openFormatter();
   try {
     // At most two rounds: pieces first, then whole files for those that need it.
     while (request.length > 0) {
       const retry: FormatInput[] = [];
-      for (const outcome of await formatter.format({ files: request, known })) {
+      for (const outcome of await run.format(request, known)) {
         const change = byPath.get(outcome.path) as FileChange & { after: string };
         const scope = !outcome.ok
           ? outcome.scope
@@ -244,7 +311,7 @@ export async function formatChanges(
       request = retry;
     }
   } finally {
-    formatter.close();
+    run.close();
   }
   if (learned.some((key) => !known.includes(key))) {
     store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));

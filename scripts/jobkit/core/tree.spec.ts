@@ -56,3 +56,16 @@ describe('VirtualTree.splice', () => {
     ]);
   });
 });
+
+describe('VirtualTree created files', () => {
+  it('tells of each file the plan creates, with its text, and of no other write', () => {
+    const created: [string, string][] = [];
+    const t = new VirtualTree(memorySource({ [FILE]: 'old\n' }), (path, text) =>
+      created.push([path, text]),
+    );
+    t.write(FILE, 'new\n');
+    t.write('b.ts', 'b\n');
+    t.splice(FILE, 0, 0, 'more\n', 'statement');
+    expect(created).toEqual([['b.ts', 'b\n']]);
+  });
+});

@@ -100,7 +100,11 @@ export class VirtualTree {
   /** Spliced spans per path; a path written as a whole has none (and loses them). */
   private readonly spliced = new Map<string, Region[]>();
 
-  constructor(private readonly source: FileSource) {}
+  /** `created` hears of every file the plan creates, with its text, as it is written. */
+  constructor(
+    private readonly source: FileSource,
+    private readonly created?: (path: string, text: string) => void,
+  ) {}
 
   private original(path: string): string | null {
     if (!this.originals.has(path)) this.originals.set(path, this.source.read(path));
@@ -116,9 +120,10 @@ export class VirtualTree {
   }
 
   write(path: string, content: string): void {
-    this.original(path);
+    const original = this.original(path);
     this.current.set(path, content);
     this.spliced.delete(path);
+    if (original === null) this.created?.(path, content);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
 import type { CommitFs } from '../core/commit.js';
-import { prepareFormatting } from '../core/format.js';
+import { FormatRun } from '../core/format.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
@@ -53,13 +53,17 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   const report = emptyReport('generate', dryRun);
   let release: (() => void) | undefined;
   let startedRunner: StartedTestRunner | undefined;
+  let formatting: FormatRun | undefined;
   try {
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = acquireLock(root);
-    const tree = new VirtualTree(diskSource(root));
+    // Prettier works while the job is planned: on each file the plan creates, as
+    // soon as it is rendered, and on the configuration of every place it writes to.
+    const run = new FormatRun(root);
+    formatting = run;
+    const tree = new VirtualTree(diskSource(root), (path, text) => run.ahead(path, text));
     const layout = loadLayout(root, tree);
-    // Prettier's configuration for those places is then looked up while the job is planned.
-    prepareFormatting(placesWritten(layout).map((path) => join(root, path)));
+    run.prepare(placesWritten(layout));
     // Vitest loads itself while the job is planned and formatted: only the tests are
     // left to run once the files are written.
     if (verify && !dryRun) {
@@ -85,6 +89,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
         verify,
         keep,
         testRunner: layout.testRunner,
+        formatting: run,
         ...(startedRunner ? { startedRunner } : {}),
         ...(fs ? { fs } : {}),
       },
@@ -96,6 +101,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   } catch (error) {
     recordError(report, error);
   } finally {
+    formatting?.close();
     await startedRunner?.dispose();
     release?.();
   }
