@@ -41,9 +41,10 @@ const templatesDir = join(kitRoot, 'plop-templates');
  */
 function sourceVersion() {
   const hash = createHash('sha1');
+  const lockfile = join(kitRoot, 'pnpm-lock.yaml');
   for (const file of [
     fileURLToPath(import.meta.url),
-    join(kitRoot, 'pnpm-lock.yaml'),
+    ...(existsSync(lockfile) ? [lockfile] : []),
     tsconfig,
     join(kitRoot, 'tsconfig.base.json'),
     ...filesUnder(sourceDir, '.ts'),
