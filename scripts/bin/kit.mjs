@@ -136,12 +136,12 @@ function build(outDir) {
   }
   try {
     bundleEntries(compiled, staging);
-    rmSync(compiled, { recursive: true });
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     process.stderr.write(`The job kit does not bundle:\n${error.message}\n`);
     process.exit(1);
   }
+  rmSync(compiled, { recursive: true });
   writeFileSync(join(staging, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(join(staging, 'templates.js'), precompiledTemplates());
   try {
@@ -173,7 +173,6 @@ export function ensureBuilt() {
 
 /** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
 export async function runEntry(entry, argv) {
-  const built = ensureBuilt();
-  const module = await import(pathToFileURL(join(built, entry)).href);
+  const module = await import(pathToFileURL(join(ensureBuilt(), entry)).href);
   return module.main(argv, { kitRoot });
 }

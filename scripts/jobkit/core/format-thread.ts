@@ -40,13 +40,15 @@ function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () =
   return {
     plugins: loaded.map(({ plugin }) => plugin),
     save: () => {
-      for (const { script, cacheFile, stale } of loaded) {
-        if (!stale) continue;
-        mkdirSync(dirname(cacheFile), { recursive: true });
+      // Once per run: a run sends several requests.
+      for (const entry of loaded) {
+        if (!entry.stale) continue;
+        entry.stale = false;
+        mkdirSync(dirname(entry.cacheFile), { recursive: true });
         // Renamed into place: a run starting meanwhile reads a whole cache or none.
-        const temporary = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, script.createCachedData());
-        renameSync(temporary, cacheFile);
+        const temporary = `${entry.cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, entry.script.createCachedData());
+        renameSync(temporary, entry.cacheFile);
       }
     },
   };
