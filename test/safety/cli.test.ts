@@ -117,6 +117,27 @@ describe('gen:job command line', () => {
     }
   });
 
+  it('a prettier configuration that does not load exits 1, naming it, not the generated code', async () => {
+    const broken = createTempHost(host.root);
+    try {
+      broken.write('.prettierrc', '{ "singleQuote": true,, }\n');
+      const before = broken.hash();
+      const run = await runGenJob(broken.root, ['--answers', answersFile, '--json', '--no-verify']);
+      expect(run.exitCode).toBe(1);
+      expect(parseReport(run.stdout).errors).toEqual([
+        {
+          file: '.prettierrc',
+          message: expect.stringMatching(
+            /^\.prettierrc: prettier cannot load it \(.*line 1, column 23\); fix it, then run again$/,
+          ),
+        },
+      ]);
+      expect(broken.hash()).toBe(before);
+    } finally {
+      broken.remove();
+    }
+  });
+
   let diff = '';
 
   it('--dry-run prints a unified diff of every file and writes nothing', async () => {

@@ -28,7 +28,23 @@ export type FormatOutcome = { path: string; durationMs: number } & (
   | { ok: true; optionsId: string; kind: 'pieces'; pieces: (string | undefined)[] }
   | { ok: true; optionsId: string; kind: 'whole' }
   | { ok: false; reason: string; scope: 'file' | 'inserted code' }
+  | { ok: false; reason: string; scope: 'config'; configFile: string | null }
 );
+
+/**
+ * The line of a prettier error that says what is wrong: its configuration errors
+ * open with a line naming the file (`YAML Error in "…/.prettierrc":`).
+ */
+function errorReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const lines = error.message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const [first = '', second] = lines;
+  const reason = /\bError in\b.*:$/.test(first) && second !== undefined ? second : first;
+  return reason.replace(/:$/, '');
+}
 
 export function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
@@ -59,8 +75,23 @@ export async function formatAll(
       const { path, filepath } = input;
       const started = performance.now();
       const durationMs = (): number => performance.now() - started;
+      let resolved: Awaited<ReturnType<Prettier['resolveConfig']>>;
       try {
-        const resolved = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
+        resolved = await prettier.resolveConfig(filepath, { editorconfig: true });
+      } catch (error) {
+        const configFile = await prettier.resolveConfigFile(filepath).catch(() => null);
+        outcomes.push({
+          path,
+          ok: false,
+          reason: errorReason(error),
+          scope: 'config',
+          configFile,
+          durationMs: durationMs(),
+        });
+        return;
+      }
+      resolved ??= {};
+      try {
         const optionsId = `${prettier.version}\0${JSON.stringify(resolved)}`;
         const options = {
           ...resolved,

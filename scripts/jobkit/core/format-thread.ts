@@ -67,14 +67,16 @@ function serve(port: MessagePort): void {
   }));
   port.on('message', (message: ThreadMessage) => {
     if ('prepare' in message) {
-      void ready.then(({ prettier }) =>
-        Promise.all(
-          message.prepare.map((path) => prettier.resolveConfig(path, { editorconfig: true })),
-        ).catch(() => {
-          // Not reported here: formatting these files looks them up again and
-          // reports what fails then, naming the file.
-        }),
-      );
+      ready
+        .then(({ prettier }) =>
+          Promise.all(
+            message.prepare.map((path) => prettier.resolveConfig(path, { editorconfig: true })),
+          ),
+        )
+        .catch(() => {
+          // Not reported here: the formatting request meets the same failure (prettier
+          // not loading, a configuration that does not parse) and reports it.
+        });
       return;
     }
     const { id, files, known } = message;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CheckFailedError, KitError } from './errors.js';
+import { CheckFailedError, HostError, KitError } from './errors.js';
 import {
   checkedKey,
   FORMAT_THREAD,
@@ -23,8 +23,11 @@ export interface CheckResult {
   ok: boolean;
   durationMs: number;
   output?: string;
-  /** For parse+format: `inserted code` when only the kit's insertions were formatted. */
-  scope?: 'file' | 'inserted code';
+  /**
+   * For parse+format: `inserted code` when only the kit's insertions were formatted;
+   * `config` when prettier's configuration for the file did not load.
+   */
+  scope?: 'file' | 'inserted code' | 'config';
 }
 
 /** Formats requests, several at once if need be, until it is closed. */
@@ -247,7 +250,7 @@ export async function formatChanges(
   const known = store.read();
   const learned: string[] = [];
   const formatted = new Map<string, string>();
-  const failures: { path: string; reason: string }[] = [];
+  const failures: (FormatOutcome & { ok: false })[] = [];
   const byPath = new Map(changes.map((change) => [change.path, change]));
   const whole = (change: FileChange, after: string): FormatInput => ({
     kind: 'file',
@@ -294,7 +297,7 @@ export async function formatChanges(
           ...(outcome.ok ? {} : { output: outcome.reason }),
         });
         if (!outcome.ok) {
-          failures.push({ path: outcome.path, reason: outcome.reason });
+          failures.push(outcome);
           continue;
         }
         let after: string;
@@ -315,6 +318,14 @@ export async function formatChanges(
   }
   if (learned.some((key) => !known.includes(key))) {
     store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));
+  }
+  const config = failures.find((failure) => failure.scope === 'config');
+  if (config?.scope === 'config') {
+    const file = config.configFile ? relative(root, config.configFile) : undefined;
+    throw new HostError(
+      `${file ?? `prettier's configuration for ${config.path}`}: prettier cannot load it (${config.reason}); fix it, then run again`,
+      file,
+    );
   }
   const [failed] = failures;
   if (failed) {
