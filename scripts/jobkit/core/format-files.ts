@@ -32,8 +32,8 @@ export type FormatOutcome = { path: string; durationMs: number } & (
 );
 
 /**
- * The line of a prettier error that says what is wrong: its configuration errors
- * open with a line naming the file (`YAML Error in "…/.prettierrc":`).
+ * The line of a prettier error that says what is wrong: the first, except that its
+ * configuration errors open with a line naming the file (`YAML Error in "…/.prettierrc":`).
  */
 function errorReason(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -115,12 +115,10 @@ export async function formatAll(
               input.pieces.map((piece) => (piece ? formatPiece(piece, job) : undefined)),
             );
           } catch (error) {
-            const reason =
-              error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
             outcomes.push({
               path,
               ok: false,
-              reason: `${reason} (in the code inserted into ${path})`,
+              reason: `${errorReason(error)} (in the code inserted into ${path})`,
               scope: 'inserted code',
               durationMs: durationMs(),
             });
@@ -149,9 +147,13 @@ export async function formatAll(
           durationMs: durationMs(),
         });
       } catch (error) {
-        const reason =
-          error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-        outcomes.push({ path, ok: false, reason, scope: 'file', durationMs: durationMs() });
+        outcomes.push({
+          path,
+          ok: false,
+          reason: errorReason(error),
+          scope: 'file',
+          durationMs: durationMs(),
+        });
       }
     }),
   );
