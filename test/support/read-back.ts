@@ -1,10 +1,11 @@
-import { parsers } from 'prettier/plugins/babel';
+import { parsers } from 'prettier/plugins/typescript';
 
 /**
  * Reads generated code back the way a reader and the program see it: the text of
- * every comment and the value of every string literal. It parses with Babel, not the
- * TypeScript parser the kit formats with, and decodes comments without the kit's
- * helpers, so a mistake in the kit's encoding cannot cancel out here.
+ * every comment and the value of every string literal. It parses with TypeScript's
+ * own parser (typescript-estree), not the Babel parser the kit formats with, and
+ * decodes comments without the kit's helpers, so a mistake in the kit's encoding
+ * cannot cancel out here.
  */
 export interface ReadBack {
   /** Every block comment's text, decoration and `*\/` encoding removed; line comments as is. */
@@ -41,24 +42,23 @@ function collectStrings(node: unknown, into: string[]): void {
   }
   if (typeof node !== 'object' || node === null) return;
   const current = node as Node;
-  if (current.type === 'StringLiteral' && typeof current.value === 'string')
-    into.push(current.value);
+  if (current.type === 'Literal' && typeof current.value === 'string') into.push(current.value);
   for (const [key, child] of Object.entries(current)) {
-    if (key !== 'loc' && key !== 'comments' && key !== 'extra') collectStrings(child, into);
+    if (key !== 'loc' && key !== 'comments' && key !== 'tokens') collectStrings(child, into);
   }
 }
 
 export async function readBack(code: string): Promise<ReadBack> {
-  // Babel reads none of the printing options that prettier's parser type asks for.
-  const ast = (await parsers['babel-ts'].parse(code, {} as never)) as unknown as {
+  // The parser reads none of the printing options that prettier's parser type asks for.
+  const ast = (await parsers.typescript.parse(code, {} as never)) as unknown as {
     comments: { type: string; value: string }[];
-    program: unknown;
+    body: unknown;
   };
   const strings: string[] = [];
-  collectStrings(ast.program, strings);
+  collectStrings(ast.body, strings);
   return {
     comments: ast.comments.map((comment) =>
-      comment.type === 'CommentBlock' ? decodeComment(comment.value) : comment.value,
+      comment.type === 'Block' ? decodeComment(comment.value) : comment.value,
     ),
     strings,
   };

@@ -1,5 +1,5 @@
 // The formatting thread's entry (see FormatThread in format.ts): loads prettier and
-// its TypeScript plugins, then formats what the main thread sends.
+// the plugins it formats TypeScript with, then formats what the main thread sends.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,16 +10,16 @@ import type { Plugin } from 'prettier';
 import { FORMAT_THREAD, formatAll, type FormatReply, type ThreadMessage } from './format-files.js';
 
 /**
- * Prettier's TypeScript parser and estree printer, the same code as its built-in
- * ones, from their script builds, compiled with V8's code cache when an earlier run
- * left one (node_modules/.cache/jobkit/<version>/v8-cache/). Half of prettier is these
- * two files; the cache spares compiling them on every run. `save()` writes the cache
- * once the formatting has compiled what it uses.
+ * Prettier's Babel parsers and estree printer, the same code as its built-in ones,
+ * from their script builds, compiled with V8's code cache when an earlier run left
+ * one (node_modules/.cache/jobkit/<version>/v8-cache/). The cache spares compiling
+ * them on every run. `save()` writes the cache once the formatting has compiled what
+ * it uses.
  */
 function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () => void } {
   const require = createRequire(import.meta.url);
   const cacheDir = fileURLToPath(new URL('../v8-cache/', import.meta.url));
-  const loaded = ['estree', 'typescript'].map((name) => {
+  const loaded = ['estree', 'babel'].map((name) => {
     const file = require.resolve(`prettier/plugins/${name}`);
     const cacheFile = join(cacheDir, `prettier-${prettierVersion}-${name}.bin`);
     let cachedData: Buffer | undefined;

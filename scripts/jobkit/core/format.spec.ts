@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -159,5 +160,26 @@ describe('files sent ahead of the plan (FormatRun)', () => {
         run,
       }),
     ).rejects.toThrow(/scripts\/broken-ahead\.ts: generated code does not parse/);
+  });
+
+  it("parses TypeScript with Babel's parser unless prettier's configuration names one", async () => {
+    const plain = mkdtempSync(join(tmpdir(), 'jobkit-parser-'));
+    const configured = mkdtempSync(join(tmpdir(), 'jobkit-parser-'));
+    writeFileSync(join(configured, '.prettierrc'), '{ "parser": "typescript" }\n');
+    const broken = 'export const = ;\n';
+    const attempt = (root: string) =>
+      formatChanges(root, [{ path: 'broken.ts', before: null, after: broken }], [], {
+        store: memoryStore(),
+      });
+    try {
+      await expect(attempt(plain)).rejects.toThrow(
+        'broken.ts: generated code does not parse: Unexpected token (1:14)',
+      );
+      await expect(attempt(configured)).rejects.toThrow(
+        'broken.ts: generated code does not parse: Variable declaration expected. (1:14)',
+      );
+    } finally {
+      for (const root of [plain, configured]) rmSync(root, { recursive: true, force: true });
+    }
   });
 });
