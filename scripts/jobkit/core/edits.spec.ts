@@ -50,6 +50,27 @@ describe('locateAnchor', () => {
       'found no the end marker (pattern /^\\/\\/ end$/) or b (pattern /b/)',
     );
   });
+
+  it('moves above the comments right over the match when asked, and only over those', () => {
+    const method: Anchor = {
+      description: 'the stop method',
+      pattern: /^[ \t]*stop\(/m,
+      position: 'before',
+      leadingComments: true,
+    };
+    const at = (source: string): string => source.slice(locateAnchor('f.ts', source, method));
+    const documented = '  /**\n   * Stops.\n   */\n  // really\n  /* and */\n  stop() {}\n';
+    expect(at(`class A {\n  go() {}\n\n${documented}}\n`)).toBe(`${documented}}\n`);
+    // Code, a blank line or a comment that shares its line with code ends the walk.
+    expect(at('  x = 1; /* c */\n  stop() {}\n')).toBe('  stop() {}\n');
+    expect(at('  // far\n\n  stop() {}\n')).toBe('  stop() {}\n');
+    expect(at('  /* a */ x = 1; /* b */\n  stop() {}\n')).toBe('  stop() {}\n');
+    // `*/` that closes no block of its own, and a block opened after code.
+    expect(at('  x = 1; */\n  stop() {}\n')).toBe('  stop() {}\n');
+    expect(at('  x = 1; /*\n  */\n  stop() {}\n')).toBe('  stop() {}\n');
+    // At the start of the file.
+    expect(at('// first\nstop() {}\n')).toBe('// first\nstop() {}\n');
+  });
 });
 
 describe('applyEdits', () => {

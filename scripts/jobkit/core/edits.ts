@@ -16,6 +16,41 @@ export interface Anchor {
   group?: number;
   /** What to do when the anchor is not found, e.g. the configuration key that moves it. */
   hint?: string;
+  /**
+   * With `position: 'before'` and a pattern that matches from a line's start: the
+   * place moves up over the comments on the lines right above (`//` lines, `/* … *\/`
+   * blocks on lines of their own), so new code goes above a method's doc comment.
+   * Walked back from the match, as a pattern that took in the comments would retry
+   * them from every line of every comment in the file.
+   */
+  leadingComments?: boolean;
+}
+
+const LINE_COMMENT = /^[ \t]*\/\//;
+const BLOCK_COMMENT_END = /\*\/[ \t]*$/;
+
+/** The start of the comment lines directly above the line starting at `lineStart`. */
+function aboveLeadingComments(source: string, lineStart: number): number {
+  let start = lineStart;
+  while (start > 0) {
+    const previousEnd = start - 1;
+    const previousStart = source.lastIndexOf('\n', previousEnd - 1) + 1;
+    const previous = source.slice(previousStart, previousEnd);
+    if (LINE_COMMENT.test(previous)) {
+      start = previousStart;
+      continue;
+    }
+    if (!BLOCK_COMMENT_END.test(previous)) break;
+    // A block that ends on this line: it opens at the nearest `/*` before, which must
+    // stand at the start of its line and close at this very `*/`.
+    const close = previousStart + previous.lastIndexOf('*/');
+    const open = source.lastIndexOf('/*', close - 1);
+    if (open === -1 || source.indexOf('*/', open + 2) !== close) break;
+    const openLineStart = source.lastIndexOf('\n', open - 1) + 1;
+    if (source.slice(openLineStart, open).trim() !== '') break;
+    start = openLineStart;
+  }
+  return start;
 }
 
 function lineOf(source: string, offset: number): number {
@@ -58,7 +93,8 @@ export function locateAnchor(
       anchor.group === undefined
         ? [match.index, match.index + match[0].length]
         : (match.indices?.[anchor.group] ?? [match.index, match.index + match[0].length]);
-    return anchor.position === 'before' ? start : end;
+    if (anchor.position === 'after') return end;
+    return anchor.leadingComments ? aboveLeadingComments(source, start) : start;
   }
   const wanted = candidates
     .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)

@@ -273,11 +273,23 @@ export async function formatChanges(
       },
     ];
   });
+  let planned: { text: string; digest: string }[] | undefined;
+  const digestOf = (text: string): string =>
+    planned?.find((entry) => entry.text === text)?.digest ?? sha1(text);
   try {
     // At most two rounds: pieces first, then whole files for those that need it.
     while (request.length > 0) {
       const retry: FormatInput[] = [];
-      for (const outcome of await run.format(request, known)) {
+      const replies = run.format(request, known);
+      // While the thread formats: the digest of each spliced file as planned, which
+      // is its formatted text whenever the inserted code came formatted already. A
+      // large file then costs no hashing once the formatting is back.
+      planned ??= changes.flatMap((change) =>
+        change.regions && change.after !== null
+          ? [{ text: change.after, digest: sha1(change.after) }]
+          : [],
+      );
+      for (const outcome of await replies) {
         const change = byPath.get(outcome.path) as FileChange & { after: string };
         const scope = !outcome.ok
           ? outcome.scope
@@ -308,7 +320,7 @@ export async function formatChanges(
           if (outcome.beforeFormatted && change.before !== null)
             learned.push(checkedKey(outcome.optionsId, sha1(change.before)));
         }
-        learned.push(checkedKey(outcome.optionsId, sha1(after)));
+        learned.push(checkedKey(outcome.optionsId, digestOf(after)));
         formatted.set(outcome.path, after);
       }
       request = retry;

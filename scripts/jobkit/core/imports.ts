@@ -36,6 +36,8 @@ function parseSpecifiers(list: string, statementIsTypeOnly: boolean): Specifier[
     .filter((part) => part.length > 0)
     .map((part) => {
       const text = statementIsTypeOnly && !part.startsWith('type ') ? `type ${part}` : part;
+      // Most specifiers are a bare name; an import of a thousand jobs has thousands.
+      if (!/\s/.test(text)) return { text, local: text };
       const local =
         text
           .replace(/^type\s+/, '')

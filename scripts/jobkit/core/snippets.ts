@@ -148,8 +148,13 @@ export function spliceFormatted(
     const region = regions[index] as Region;
     const piece = formatted[index];
     if (piece === undefined) continue;
-    const { lead, trail } = split(text.slice(region.start, region.end));
-    result = result.slice(0, region.start) + lead + piece + trail + result.slice(region.end);
+    const inserted = text.slice(region.start, region.end);
+    const { lead, trail } = split(inserted);
+    const replacement = lead + piece + trail;
+    // Code inserted formatted already leaves the text as it is, not copied: the file
+    // may be large.
+    if (replacement === inserted) continue;
+    result = result.slice(0, region.start) + replacement + result.slice(region.end);
   }
   return result;
 }

@@ -5,9 +5,6 @@ import type { Anchor } from '../core/edits.js';
  * exactly once; `locateAnchor` reports the file and the description otherwise.
  */
 
-/** A `/* … *\/` comment that ends at its first `*\/`, so it cannot span code. */
-const BLOCK_COMMENT = String.raw`\/\*(?:[^*]|\*(?!\/))*\*\/`;
-
 export const QUEUE_NAMES_END: Anchor = {
   description: 'the closing brace of `export const QUEUE_NAMES = { … } as const`',
   // Matched from the declaration forward: a look-behind would rescan the whole
@@ -60,11 +57,9 @@ export function registrationAnchors(helper: string): Anchor[] {
 export const QUEUE_SERVICE_METHODS_END: Anchor[] = [
   {
     description: "QueueService's `onModuleDestroy()` method",
-    pattern: new RegExp(
-      String.raw`^(?:[ \t]*\/\/[^\n]*\n|[ \t]*${BLOCK_COMMENT}[ \t]*\n)*[ \t]*(?:public\s+)?(?:async\s+)?onModuleDestroy\s*\(`,
-      'm',
-    ),
+    pattern: /^[ \t]*(?:public\s+)?(?:async\s+)?onModuleDestroy\s*\(/m,
     position: 'before',
+    leadingComments: true,
   },
   {
     description: 'the closing brace of the QueueService class at the end of the file',

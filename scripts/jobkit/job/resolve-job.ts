@@ -155,12 +155,11 @@ export function nameClashes(
   tree: VirtualTree,
   layout: HostLayout,
   prefix = '',
+  queues: readonly QueueEntry[] = readQueueEntries(tree, layout),
 ): Problem[] {
   const problems: Problem[] = [];
   const names = jobNames(name);
-  const clash = readQueueEntries(tree, layout).find(
-    (queue) => queue.key === names.constant || queue.name === names.kebab,
-  );
+  const clash = queues.find((queue) => queue.key === names.constant || queue.name === names.kebab);
   if (clash) {
     problems.push({
       path: `${prefix}name`,
@@ -205,7 +204,7 @@ export function resolveJob(
   const names = jobNames(answers.name);
   const files = jobFiles(layout, names);
   const queues = readQueueEntries(tree, layout);
-  problems.push(...nameClashes(answers.name, tree, layout, prefix));
+  problems.push(...nameClashes(answers.name, tree, layout, prefix, queues));
 
   const { sideEffects } = answers;
   const emailField = sideEffects.email
