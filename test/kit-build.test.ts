@@ -30,6 +30,7 @@ describe('the compiled kit', () => {
         'cli/write-schema.js',
         'plop/plopfile.js',
         'core/format-thread.js',
+        'core/format-start.js',
         'templates.js',
       ]),
     );

@@ -92,7 +92,14 @@ const ENTRIES = [
   'cli/write-schema.js',
   'plop/plopfile.js',
   'core/format-thread.js',
+  'core/format-start.js',
 ];
+
+/**
+ * Entries that format what they write: the formatting thread starts before they load
+ * (core/format-start.js), and a run waits for that thread rather than for its own.
+ */
+const FORMATTING = new Set(['cli/gen-job.js']);
 /** Left to load from node_modules: large, and used on some paths only. */
 const EXTERNAL = ['prettier', 'execa', 'handlebars', 'plop', 'node-plop', 'vitest', 'typescript'];
 
@@ -173,6 +180,8 @@ export function ensureBuilt() {
 
 /** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
 export async function runEntry(entry, argv) {
-  const module = await import(pathToFileURL(join(ensureBuilt(), entry)).href);
+  const built = ensureBuilt();
+  if (FORMATTING.has(entry)) await import(pathToFileURL(join(built, 'core/format-start.js')).href);
+  const module = await import(pathToFileURL(join(built, entry)).href);
   return module.main(argv, { kitRoot });
 }

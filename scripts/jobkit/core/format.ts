@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CheckFailedError, HostError, KitError } from './errors.js';
 import {
   checkedKey,
-  FORMAT_THREAD,
   formatAll,
   sha1,
   type FormatInput,
@@ -13,6 +12,7 @@ import {
   type FormatRequest,
   type PrepareRequest,
 } from './format-files.js';
+import { takeFormatThread, type StartedThread } from './format-start.js';
 import { describePieces, spliceFormatted } from './snippets.js';
 import type { FileChange } from './tree.js';
 
@@ -39,40 +39,29 @@ export interface Formatter {
 }
 
 /**
- * Prettier on a thread of its own, started as soon as this module loads: loading
- * prettier and its TypeScript plugins (~0.1 s of CPU) then overlaps the loading of
- * the rest of the kit and the planning on the main thread, when a core is free.
- * Used for one run: closed as soon as the run has its formatted files, so its
- * teardown overlaps the writing. Referenced only while a request is out, so it
- * never keeps the process alive.
+ * Prettier on a thread of its own, started as soon as the kit loads (format-start.ts):
+ * loading prettier and its plugins (~0.1 s of CPU) then overlaps the loading of the
+ * rest of the kit and the planning on the main thread, when a core is free. Used
+ * for one run: closed as soon as the run has its formatted files, so its teardown
+ * overlaps the writing. Referenced only while a request is out, so it never keeps
+ * the process alive.
  */
 class FormatThread implements Formatter {
-  // '../core/': the same file from this module and from a bundled entry one folder
-  // deep (cli/, plop/), which inlines this module (see scripts/bin/kit.mjs).
-  private readonly worker = new Worker(new URL('../core/format-thread.js', import.meta.url), {
-    workerData: FORMAT_THREAD,
-    // Prettier allocates briskly; a larger young generation means fewer collections.
-    resourceLimits: { maxYoungGenerationSizeMb: 64 },
-  });
+  private readonly worker: Worker;
   /** Rejects when the thread fails or stops; held until a request awaits it. */
   private readonly stopped: Promise<never>;
   private readonly waiting = new Map<number, (reply: FormatReply) => void>();
   private nextId = 0;
 
-  constructor() {
-    this.stopped = new Promise<never>((_resolve, reject) => {
-      this.worker.once('error', reject);
-      this.worker.once('exit', (code) =>
-        reject(new KitError(`the formatting thread stopped (exit code ${code})`)),
-      );
-    });
-    this.stopped.catch(() => undefined);
+  constructor({ worker, stopped }: StartedThread = takeFormatThread()) {
+    this.worker = worker;
+    this.stopped = stopped;
     this.worker.on('message', (reply: FormatReply) => {
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) this.worker.unref();
     });
-    // After the listeners: adding one refs the worker again, and a run that stops
+    // After the listener: adding one refs the worker again, and a run that stops
     // before formatting (answers refused, lock held) would never exit.
     this.worker.unref();
   }
