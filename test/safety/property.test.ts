@@ -24,8 +24,10 @@ import { createTempHost, repoRoot, type TempHost } from '../support/temp-host.js
 /**
  * Random valid answers, with free text full of comment terminators, template syntax,
  * quotes, replacement patterns, line breaks and emoji. In memory, every plan must be
- * accepted, parse and format, and hold each text verbatim in its comments and strings;
- * a sample is then written to one host, type-checked and its generated tests run.
+ * accepted, parse and format, hold each text verbatim in its comments and strings,
+ * and (one plan in four) pass `prettier --check` as the host runs it, with
+ * TypeScript's parser; a sample is then written to one host, type-checked and its
+ * generated tests run.
  */
 
 /** Answer sets handed to the worker pool at once: enough to keep every core busy. */
@@ -73,6 +75,9 @@ function problemWith(batch: AnswersInput[], result: PlanResult): string | undefi
   if (result.files.length !== 3 * batch.length + 4 || created !== 3 * batch.length)
     return `expected ${3 * batch.length} created and 4 modified files, got ${result.files.map((f) => f.path).join(', ')}`;
   const byPath = new Map<string, PlannedFile>(result.files.map((file) => [file.path, file]));
+  const unstable = result.files.find((file) => file.stableUnderTypescriptParser === false);
+  if (unstable)
+    return `${unstable.path}: prettier --check (typescript parser) would reformat the kit's output`;
   for (const { file, text, in: form } of batch.flatMap(expectedTexts)) {
     const planned = byPath.get(file);
     if (!planned || !holds(planned, text, form))

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import * as prettier from 'prettier';
 import {
   AnswersRejectedError,
   CheckFailedError,
@@ -30,6 +32,12 @@ export interface PlannedFile extends ReadBack {
   created: boolean;
   /** Whether comments and strings were read back (the file was asked for). */
   readBack: boolean;
+  /**
+   * For a file read back: whether prettier with its `typescript` parser, as
+   * `prettier --check` runs in the host, leaves the kit's output (formatted through
+   * `babel-ts`) as it is.
+   */
+  stableUnderTypescriptParser?: boolean;
 }
 
 export type PlanResult =
@@ -57,6 +65,19 @@ const checked: CheckedStore & { keys: string[] } = {
   },
 };
 
+/**
+ * One plan in this many also has its read-back files checked with prettier's
+ * `typescript` parser: enough random texts per run (~500 answer sets) for a fraction
+ * of the cost of checking them all.
+ */
+const TYPESCRIPT_PARSER_EVERY = 4;
+
+async function checkWithTypescriptParser(root: string, path: string, text: string) {
+  const filepath = join(root, path);
+  const options = (await prettier.resolveConfig(filepath)) ?? {};
+  return prettier.check(text, { ...options, filepath, parser: 'typescript' });
+}
+
 async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanResult> {
   try {
     const validated = validateAnswers(request.answers);
@@ -79,11 +100,21 @@ async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanRes
         const created = change.before === null;
         if (!request.readBack.includes(change.path))
           return { path: change.path, created, readBack: false, comments: [], strings: [] };
+        const text = change.after ?? '';
         return {
           path: change.path,
           created,
           readBack: true,
-          ...(await readBack(change.after ?? '')),
+          ...(request.id % TYPESCRIPT_PARSER_EVERY === 0
+            ? {
+                stableUnderTypescriptParser: await checkWithTypescriptParser(
+                  data.root,
+                  change.path,
+                  text,
+                ),
+              }
+            : {}),
+          ...(await readBack(text)),
         };
       }),
     );
