@@ -125,6 +125,7 @@ describe('property: random valid answers', () => {
     const started = performance.now();
     let planned = 0;
     let plans = 0;
+    let checkedWithTypescriptParser = 0;
     await fc.assert(
       fc.asyncProperty(
         // Names differ within a chunk, so any group of it is a valid batch.
@@ -150,6 +151,11 @@ describe('property: random valid answers', () => {
             if (problem) throw new Error(`${problem}\nanswers: ${JSON.stringify(batch)}`);
             planned += batch.length;
             accepted.push(...batch);
+            if (result.status === 'planned') {
+              checkedWithTypescriptParser += result.files.filter(
+                (file) => file.stableUnderTypescriptParser !== undefined,
+              ).length;
+            }
           });
         },
       ),
@@ -157,6 +163,8 @@ describe('property: random valid answers', () => {
       { numRuns: CASES / CHUNK, endOnFailure: true },
     );
     expect(planned).toBe(CASES);
+    // One plan in four (see plan-worker.ts): the check did run, on hundreds of files.
+    expect(checkedWithTypescriptParser).toBeGreaterThan(CASES / 10);
     console.info(
       `property: ${planned} answer sets in ${plans} plans, in memory, in ${((performance.now() - started) / 1000).toFixed(1)}s`,
     );

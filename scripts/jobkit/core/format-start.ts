@@ -36,10 +36,15 @@ function startFormatThread(): StartedThread {
 
 // Only the compiled kit (.js) can start the thread: from the TypeScript sources
 // (tests, tsx) a plain thread could not load it, so those format in place.
-let started = isMainThread && import.meta.url.endsWith('.js') ? startFormatThread() : undefined;
+const compiled = isMainThread && import.meta.url.endsWith('.js');
+let started = compiled ? startFormatThread() : undefined;
 
-/** The thread this module started as it loaded, the first time; a new one after. */
-export function takeFormatThread(): StartedThread {
+/**
+ * The thread this module started as it loaded, the first time; a new one after;
+ * none from the TypeScript sources, which format in place.
+ */
+export function takeFormatThread(): StartedThread | undefined {
+  if (!compiled) return undefined;
   const thread = started ?? startFormatThread();
   started = undefined;
   return thread;

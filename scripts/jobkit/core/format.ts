@@ -53,7 +53,7 @@ class FormatThread implements Formatter {
   private readonly waiting = new Map<number, (reply: FormatReply) => void>();
   private nextId = 0;
 
-  constructor({ worker, stopped }: StartedThread = takeFormatThread()) {
+  constructor({ worker, stopped }: StartedThread) {
     this.worker = worker;
     this.stopped = stopped;
     this.worker.on('message', (reply: FormatReply) => {
@@ -90,23 +90,15 @@ class FormatThread implements Formatter {
   }
 }
 
-// Only the compiled kit (.js) can start the formatting thread: from the TypeScript
-// sources (tests, tsx) a plain thread could not load it, so those format in place.
-const compiled = import.meta.url.endsWith('.js');
-let early = compiled ? new FormatThread() : undefined;
-
+/** The formatting thread, or prettier in place where there is none (see format-start.ts). */
 function openFormatter(): Formatter {
-  if (!compiled) {
-    return {
-      format: async ({ files, known }) =>
-        formatAll(await import('prettier'), files, new Set(known)),
-      prepare: () => undefined,
-      close: () => undefined,
-    };
-  }
-  const thread = early ?? new FormatThread();
-  early = undefined;
-  return thread;
+  const started = takeFormatThread();
+  if (started) return new FormatThread(started);
+  return {
+    format: async ({ files, known }) => formatAll(await import('prettier'), files, new Set(known)),
+    prepare: () => undefined,
+    close: () => undefined,
+  };
 }
 
 /**
@@ -241,6 +233,16 @@ export async function formatChanges(
   const formatted = new Map<string, string>();
   const failures: (FormatOutcome & { ok: false })[] = [];
   const byPath = new Map(changes.map((change) => [change.path, change]));
+  // Texts of large files are hashed once each: before the plan, as planned, after.
+  const digests = new Map<string, string>();
+  const digestOf = (text: string): string => {
+    let digest = digests.get(text);
+    if (digest === undefined) {
+      digest = sha1(text);
+      digests.set(text, digest);
+    }
+    return digest;
+  };
   const whole = (change: FileChange, after: string): FormatInput => ({
     kind: 'file',
     path: change.path,
@@ -249,7 +251,7 @@ export async function formatChanges(
     // For a file the plan spliced: whether it was formatted before, for next time.
     ...(change.regions && change.before !== null ? { before: change.before } : {}),
   });
-  let request: FormatInput[] = changes.flatMap((change): FormatInput[] => {
+  const request: FormatInput[] = changes.flatMap((change): FormatInput[] => {
     if (change.after === null) return [];
     if (!change.regions || change.before === null) return [whole(change, change.after)];
     return [
@@ -257,27 +259,21 @@ export async function formatChanges(
         kind: 'pieces',
         path: change.path,
         filepath: join(root, change.path),
-        beforeDigest: sha1(change.before),
+        beforeDigest: digestOf(change.before),
         pieces: describePieces(change.after, change.regions),
       },
     ];
   });
-  let planned: { text: string; digest: string }[] | undefined;
-  const digestOf = (text: string): string =>
-    planned?.find((entry) => entry.text === text)?.digest ?? sha1(text);
   try {
+    let replies: Promise<FormatOutcome[]> | undefined = run.format(request, known);
+    // While the thread formats: the digest of each spliced file as planned, which is
+    // its formatted text whenever the inserted code came formatted already. A large
+    // file then costs no hashing once the formatting is back.
+    for (const change of changes)
+      if (change.regions && change.after !== null) digestOf(change.after);
     // At most two rounds: pieces first, then whole files for those that need it.
-    while (request.length > 0) {
+    while (replies) {
       const retry: FormatInput[] = [];
-      const replies = run.format(request, known);
-      // While the thread formats: the digest of each spliced file as planned, which
-      // is its formatted text whenever the inserted code came formatted already. A
-      // large file then costs no hashing once the formatting is back.
-      planned ??= changes.flatMap((change) =>
-        change.regions && change.after !== null
-          ? [{ text: change.after, digest: sha1(change.after) }]
-          : [],
-      );
       for (const outcome of await replies) {
         const change = byPath.get(outcome.path) as FileChange & { after: string };
         const scope = !outcome.ok
@@ -307,12 +303,12 @@ export async function formatChanges(
         } else {
           after = outcome.after;
           if (outcome.beforeFormatted && change.before !== null)
-            learned.push(checkedKey(outcome.optionsId, sha1(change.before)));
+            learned.push(checkedKey(outcome.optionsId, digestOf(change.before)));
         }
         learned.push(checkedKey(outcome.optionsId, digestOf(after)));
         formatted.set(outcome.path, after);
       }
-      request = retry;
+      replies = retry.length > 0 ? run.format(retry, known) : undefined;
     }
   } finally {
     run.close();
