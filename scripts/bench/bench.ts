@@ -415,6 +415,9 @@ async function main(): Promise<void> {
     // The worker process's CPU time per job, next to each throughput sample: where
     // the time goes, independent of how busy Redis and the machine are.
     const cpuPerJob = new Map<string, number[]>();
+    // What the measured handler returned, for the bare processor that returns the
+    // same value; the untimed warm-up round runs the generated handler first.
+    let generatedResult: string | undefined;
     // The minimal job joins the host that already holds the measured one; no suite
     // after this one uses that host.
     timeProcess(kit(doneRoot, minimalAnswers, false));
@@ -426,7 +429,7 @@ async function main(): Promise<void> {
      */
     const throughput = (
       label: string,
-      processor: 'bare' | 'bare-signal' | 'generated',
+      processor: 'bare' | 'bare-signal' | 'bare-signal-result' | 'generated',
       handled: { names: typeof measuredNames; data: object } = measuredJob,
     ): Measured & {
       command: string;
@@ -456,6 +459,9 @@ async function main(): Promise<void> {
           '10',
           '--prefix',
           prefix,
+          ...(processor === 'bare-signal-result'
+            ? ['--result', generatedResult ?? '<result>']
+            : []),
         ],
         cwd: kitRoot,
         env: cleanEnv({ LOG_LEVEL: 'silent' }),
@@ -465,6 +471,9 @@ async function main(): Promise<void> {
         unit: 'jobs/s',
         command: describeCommand(command('bench-<pid>-<n>')),
         sample: () => {
+          if (processor === 'bare-signal-result' && generatedResult === undefined) {
+            throw new Error('runtime.bare-signal-result runs after the generated handler');
+          }
           sampleCount += 1;
           const run = command(`bench-${process.pid}-${sampleCount}`);
           const result = spawnSync(run.file, run.args, {
@@ -475,11 +484,18 @@ async function main(): Promise<void> {
           if (result.status !== 0) {
             throw new Error(`${describeCommand(run)} failed:\n${result.stdout}${result.stderr}`);
           }
-          const { jobs, seconds, cpuMicrosPerJob } = JSON.parse(result.stdout) as {
+          const {
+            jobs,
+            seconds,
+            cpuMicrosPerJob,
+            result: returned,
+          } = JSON.parse(result.stdout) as {
             jobs: number;
             seconds: number;
             cpuMicrosPerJob: number;
+            result: unknown;
           };
+          if (label === 'generated') generatedResult = JSON.stringify(returned);
           cpuPerJob.get(`runtime.${label}`)?.push(cpuMicrosPerJob);
           return jobs / seconds;
         },
@@ -490,6 +506,7 @@ async function main(): Promise<void> {
       throughput('bare', 'bare'),
       throughput('generated-minimal', 'generated', minimalJob),
       throughput('bare-signal', 'bare-signal'),
+      throughput('bare-signal-result', 'bare-signal-result'),
     ];
     for (const entry of entries) cpuPerJob.set(entry.name, []);
     record(await rounds(entries, runs, progress('runtime')), entries);
@@ -602,6 +619,7 @@ function report(): void {
   ratio(`batch.kit-${batchSize}/kit-1`, `batch.kit-${batchSize}`, 'batch.kit-1');
   ratio('runtime.generated/bare', 'runtime.generated', 'runtime.bare');
   ratio('runtime.generated/bare-signal', 'runtime.generated', 'runtime.bare-signal');
+  ratio('runtime.generated/bare-signal-result', 'runtime.generated', 'runtime.bare-signal-result');
   ratio('runtime.generated-minimal/bare', 'runtime.generated-minimal', 'runtime.bare');
   ratio(
     'interactive.pnpm-plop-job/node-plop-job',

@@ -3,8 +3,11 @@
 // takes to process them, print the figures as JSON, obliterate the queue.
 // `--processor bare` runs a processor that does nothing; `bare-signal` one that does
 // nothing but declares BullMQ's third argument, so BullMQ makes it a cancellation
-// signal per job as it does for the generated handler; `generated` runs a handler the
-// kit generated (`--handler`, `--factory`), its side effects replaced by no-ops.
+// signal per job as it does for the generated handler; `bare-signal-result` that, and
+// it returns `--result` (what the generated handler returned), so BullMQ stores the
+// same return value; `generated` runs a handler the kit generated (`--handler`,
+// `--factory`), its side effects replaced by no-ops. The output gives the value the
+// last job returned.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +34,7 @@ interface BullQueue {
   close(): Promise<void>;
 }
 interface BullWorker {
-  on(event: 'completed', listener: () => void): void;
+  on(event: 'completed', listener: (job: BullJob, result: unknown) => void): void;
   on(event: 'failed', listener: (job: BullJob | undefined, error: Error) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   waitUntilReady(): Promise<unknown>;
@@ -71,19 +74,23 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '10' },
     prefix: { type: 'string' },
+    result: { type: 'string' },
   },
 });
-const { processor: kind, host, handler, factory, data, prefix } = values;
+const { processor: kind, host, handler, factory, data, prefix, result } = values;
+const KINDS = ['bare', 'bare-signal', 'bare-signal-result', 'generated'];
 if (
   !host ||
   !handler ||
   !factory ||
   !data ||
   !prefix ||
-  (kind !== 'bare' && kind !== 'bare-signal' && kind !== 'generated')
+  !kind ||
+  !KINDS.includes(kind) ||
+  (kind === 'bare-signal-result' && result === undefined)
 ) {
   throw new Error(
-    'usage: runtime-worker --processor bare|bare-signal|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--jobs N] [--warmup N] [--concurrency N]',
+    'usage: runtime-worker --processor bare|bare-signal|bare-signal-result|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--result JSON] [--jobs N] [--warmup N] [--concurrency N]',
   );
 }
 // Narrowed by the check above, for use in functions below.
@@ -109,15 +116,20 @@ if (kind === 'bare') {
 } else if (kind === 'bare-signal') {
   // BullMQ creates the per-job AbortController only for processors of arity 3.
   processor = async (_job: BullJob, _token?: string, _signal?: AbortSignal) => undefined;
+} else if (kind === 'bare-signal-result') {
+  const returned: unknown = JSON.parse(result ?? 'null');
+  processor = async (_job: BullJob, _token?: string, _signal?: AbortSignal) => returned;
 } else {
   const module = (await import(pathToFileURL(handler).href)) as Record<string, unknown>;
   const create = module[factory];
   if (typeof create !== 'function') throw new Error(`${handler} has no ${factory}`);
   // Every side effect a no-op; the generated code around them (validation, timeout,
   // logging, email composition, follow-up data) runs as in production.
+  // One transaction object for every job, so the no-op allocates nothing per call.
+  const transaction = { query: async () => ({ rows: [] }) };
   processor = (create as HandlerFactory)({
     withServiceContext: async (_reason: string, work: (tx: object) => Promise<void>) =>
-      work({ query: async () => ({ rows: [] }) }),
+      work(transaction),
     sendEmail: async () => ({ id: 'email-1' }),
     enqueue: async () => 'follow-up-1',
   });
@@ -182,7 +194,9 @@ try {
       if (completed >= target || failure) resolve();
     });
   };
-  worker.on('completed', () => {
+  let lastResult: unknown;
+  worker.on('completed', (_job, returned) => {
+    lastResult = returned;
     completed += 1;
     if (completed === target) reached();
   });
@@ -212,7 +226,7 @@ try {
   await close();
   if (failure) throw failure;
   process.stdout.write(
-    `${JSON.stringify({ jobs: completed - warmup, seconds, cpuMicrosPerJob })}\n`,
+    `${JSON.stringify({ jobs: completed - warmup, seconds, cpuMicrosPerJob, result: lastResult ?? null })}\n`,
   );
 } finally {
   await queue.obliterate({ force: true });
