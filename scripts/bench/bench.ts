@@ -469,7 +469,10 @@ async function main(): Promise<void> {
       return {
         name: `runtime.${label}`,
         unit: 'jobs/s',
-        command: describeCommand(command('bench-<pid>-<n>')),
+        // Read once the samples have run, so it shows the result that was returned.
+        get command() {
+          return describeCommand(command('bench-<pid>-<n>'));
+        },
         sample: () => {
           if (processor === 'bare-signal-result' && generatedResult === undefined) {
             throw new Error('runtime.bare-signal-result runs after the generated handler');
