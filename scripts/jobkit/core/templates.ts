@@ -36,7 +36,8 @@ async function loadPrecompiled(): Promise<Precompiled | undefined> {
 }
 
 const precompiled = await loadPrecompiled();
-const require = createRequire(import.meta.url);
+// Not named `require`: the compiled kit's bundles declare that name themselves.
+const requireModule = createRequire(import.meta.url);
 
 /**
  * Handlebars set up for code, not HTML: nothing is HTML-escaped, a missing value
@@ -55,7 +56,9 @@ export function createTemplateEngine(templatesDir: string): TemplateEngine {
   let environment: Handlebars | undefined;
   const handlebars = (full: boolean): Handlebars => {
     if (environment && (!full || 'compile' in environment)) return environment;
-    environment = (require(full ? 'handlebars' : 'handlebars/runtime.js') as Handlebars).create();
+    environment = (
+      requireModule(full ? 'handlebars' : 'handlebars/runtime.js') as Handlebars
+    ).create();
     environment.registerHelper('doc', (text: unknown) => docCommentBody(String(text)));
     environment.registerHelper('str', (text: unknown) => stringLiteral(String(text)));
     return environment;
