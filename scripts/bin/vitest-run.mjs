@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Runs `vitest run --no-isolate --pool=threads <files>` in the current project
-// through vitest's Node API, started before the files exist: it loads vitest and the
-// project's config at once, then waits for one line on standard input, a JSON array
-// of the test files (relative to the project), runs them and exits with vitest's code.
-// The kit starts it while it plans and formats, so vitest's own start-up (~0.4 s)
-// is not added to the checks after writing. An empty line or a closed input ends it
+// Runs `vitest run --no-isolate --pool=threads <files>` in a project through vitest's
+// Node API, started before the files exist. Started in the repository, it loads
+// vitest's Node API at once, then reads two lines on standard input: the project's
+// folder (absolute), where it loads the project's config, then a JSON array of the
+// test files (relative to the project), which it runs; it exits with vitest's code.
+// The kit starts it as it starts itself, so vitest's own start-up (~0.5 s) is not
+// added to the checks after writing. An empty line or a closed input ends it
 // without running anything. Exit code 3: this vitest has no usable Node API.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,25 +15,38 @@ import { pathToFileURL } from 'node:url';
 
 const NO_NODE_API = 3;
 
-// Read the request as soon as it comes, whatever vitest is doing meanwhile.
-const request = new Promise((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  let answered = false;
-  lines.once('line', (line) => {
-    answered = true;
-    lines.close();
-    resolve(line);
-  });
-  lines.once('close', () => {
-    if (!answered) resolve('');
-  });
+// Lines are taken as soon as they come, whatever vitest is doing meanwhile; after
+// the input closes, every further line reads as empty.
+const received = [];
+const readers = [];
+let closed = false;
+const input = createInterface({ input: process.stdin });
+input.on('line', (line) => {
+  const reader = readers.shift();
+  if (reader) reader(line);
+  else received.push(line);
 });
+input.once('close', () => {
+  closed = true;
+  for (const reader of readers.splice(0)) reader('');
+});
+function nextLine() {
+  if (received.length > 0) return Promise.resolve(received.shift());
+  if (closed) return Promise.resolve('');
+  return new Promise((resolve) => readers.push(resolve));
+}
 
-async function loadCreateVitest() {
+/** The manifest of the vitest that `dir` resolves, or undefined when it has none. */
+function vitestManifestFrom(dir) {
   try {
-    const manifestPath = createRequire(join(process.cwd(), 'package.json')).resolve(
-      'vitest/package.json',
-    );
+    return createRequire(join(dir, 'package.json')).resolve('vitest/package.json');
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadCreateVitest(manifestPath) {
+  try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     const target = manifest.exports?.['./node'];
     const entry = typeof target === 'string' ? target : (target?.import ?? target?.default);
@@ -50,29 +64,44 @@ process.env.TEST = 'true';
 process.env.VITEST = 'true';
 process.env.NODE_ENV ??= 'test';
 
-const createVitest = await loadCreateVitest();
-if (!createVitest) {
-  process.exitCode = NO_NODE_API;
-} else {
-  // The options `vitestArgs` in scripts/jobkit/core/verify.ts gives the vitest CLI
-  // when this API is missing (see why there); the two must stay equal.
-  const vitest = await createVitest('test', {
-    run: true,
-    watch: false,
-    isolate: false,
-    pool: 'threads',
-  });
-  try {
-    const line = (await request).trim();
-    const files = line === '' ? [] : JSON.parse(line);
-    if (files.length > 0) await vitest.start(files);
-  } catch (error) {
-    // Vitest has already said when it found none of the files.
-    if (error?.code !== 'VITEST_FILES_NOT_FOUND')
-      process.stderr.write(`${error?.stack ?? error}\n`);
-    process.exitCode = 1;
-  } finally {
-    // As vitest's CLI ends a run: close, and exit even if a handle stays open.
-    await vitest.exit();
+// The repository's vitest, loading while the project is not known yet; most
+// projects of a workspace resolve the same one.
+const early = vitestManifestFrom(process.cwd());
+const loadingEarly = early ? loadCreateVitest(early) : undefined;
+
+const project = (await nextLine()).trim();
+if (project !== '') {
+  const manifest = vitestManifestFrom(project);
+  const createVitest = !manifest
+    ? undefined
+    : manifest === early
+      ? await loadingEarly
+      : await loadCreateVitest(manifest);
+  if (!createVitest) {
+    process.exitCode = NO_NODE_API;
+  } else {
+    // As vitest's CLI runs in the project's folder: its config, root and paths.
+    process.chdir(project);
+    // The options `vitestArgs` in scripts/jobkit/core/verify.ts gives the vitest CLI
+    // when this API is missing (see why there); the two must stay equal.
+    const vitest = await createVitest('test', {
+      run: true,
+      watch: false,
+      isolate: false,
+      pool: 'threads',
+    });
+    try {
+      const line = (await nextLine()).trim();
+      const files = line === '' ? [] : JSON.parse(line);
+      if (files.length > 0) await vitest.start(files);
+    } catch (error) {
+      // Vitest has already said when it found none of the files.
+      if (error?.code !== 'VITEST_FILES_NOT_FOUND')
+        process.stderr.write(`${error?.stack ?? error}\n`);
+      process.exitCode = 1;
+    } finally {
+      // As vitest's CLI ends a run: close, and exit even if a handle stays open.
+      await vitest.exit();
+    }
   }
 }

@@ -109,15 +109,24 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       const { removeJob } = await import('../job/remove-job.js');
       report = await removeJob({ ...common, name: values.remove });
     } else if (values.answers !== undefined) {
-      // Loaded only now: the planner, the templates and prettier. The formatter goes
-      // first: loading it starts prettier's thread, which then warms up while the
-      // larger planner loads and plans. execa, which starts the checks, loads alongside.
+      const answers = readAnswers(values.answers, cwd);
+      // When the run verifies, vitest starts loading first (see startTestRunner): it
+      // is what a verified run waits for. Then the planner, the templates and
+      // prettier load; prettier's thread is already warming up (core/format-start).
+      const testRunner =
+        common.verify && !common.dryRun
+          ? import('../core/verify.js').then(({ startTestRunner }) =>
+              startTestRunner(root, kitRoot),
+            )
+          : undefined;
+      // Spawned before the planner loads, whose loading would hold it up; a failure
+      // to start is reported by the run, which awaits it again.
+      await testRunner?.catch(() => undefined);
       const [, { generateJobs }] = await Promise.all([
         import('../core/format.js'),
         import('../job/generate.js'),
-        common.verify && !common.dryRun ? import('execa') : undefined,
       ]);
-      report = await generateJobs({ ...common, answers: readAnswers(values.answers, cwd) });
+      report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
     } else {
       throw new AnswersRejectedError([
         {

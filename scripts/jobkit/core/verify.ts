@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { affectedProjects, projectOf, readWorkspace, type Project } from '../host/workspace.js';
-import { CheckFailedError } from './errors.js';
+import { CheckFailedError, KitError } from './errors.js';
 import type { CheckResult } from './format.js';
 
 const TEST_FILE = /\.(spec|test)\.[cm]?tsx?$/;
@@ -77,46 +77,63 @@ function vitestArgs(tests: readonly string[]): string[] {
 }
 
 /**
- * Vitest started in a test project before the files it will test are written: it
- * loads itself and the project's config while the kit plans and formats, so only
- * running the tests is left for after writing. `run` takes the files relative to
- * the project; `dispose` stops it when no tests are run after all.
+ * Vitest started before the files it will test are written: it loads itself while
+ * the kit loads and plans, is told the project that will hold the generated tests
+ * (`useProject`, once the host's layout is known) and loads that project's config,
+ * so only running the tests is left for after writing. `run` takes the files
+ * relative to the project; `dispose` stops it when no tests are run after all.
  */
 export interface StartedTestRunner {
-  readonly dir: string;
+  /** The project folder given to `useProject`, relative to the repository. */
+  readonly dir: string | undefined;
+  useProject(dir: string): void;
   run(tests: readonly string[], signal?: AbortSignal): Promise<CommandResult>;
   /** Stops vitest if it was not asked to run; resolves once its process has ended. */
   dispose(): Promise<void>;
 }
 
 /**
- * Starts vitest for the project that will hold the generated tests, when that
- * project runs vitest; undefined otherwise (jest and others start when they run).
+ * The project that will hold the generated tests of `testsDir`, when that project
+ * runs vitest; undefined otherwise (jest and others start when they run).
  */
-export async function startTestRunner(
+export function vitestProjectOf(
   root: string,
-  kitRoot: string,
   testsDir: string,
   defaultRunner: 'vitest' | 'jest',
-): Promise<StartedTestRunner | undefined> {
+): string | undefined {
   const projects = readWorkspace(root);
   const dir = projectOf(projects, `${testsDir}/`)?.dir ?? '.';
-  if (testRunnerOf(projects, dir, defaultRunner) !== 'vitest') return undefined;
-  const cwd = join(root, dir);
+  return testRunnerOf(projects, dir, defaultRunner) === 'vitest' ? dir : undefined;
+}
+
+/**
+ * Starts vitest's loader (scripts/bin/vitest-run.mjs) in the repository at once,
+ * before the project of the tests is known: loading vitest is the longest part of
+ * its start, and it does not depend on the project.
+ */
+export async function startTestRunner(root: string, kitRoot: string): Promise<StartedTestRunner> {
   const { execa } = await import('execa');
   const controller = new AbortController();
   const started = execa(process.execPath, [join(kitRoot, VITEST_RUN)], {
-    cwd,
+    cwd: root,
     reject: false,
     all: true,
     env: checkEnv(),
     extendEnv: false,
     cancelSignal: controller.signal,
   });
+  let dir: string | undefined;
   let used = false;
   return {
-    dir,
+    get dir() {
+      return dir;
+    },
+    useProject(projectDir) {
+      dir = projectDir;
+      started.stdin?.write(`${join(root, projectDir)}\n`);
+    },
     async run(tests, signal) {
+      if (dir === undefined) throw new KitError('the test runner was not told its project');
       used = true;
       const cancel = (): void => controller.abort(signal?.reason);
       signal?.addEventListener('abort', cancel, { once: true });
@@ -124,7 +141,7 @@ export async function startTestRunner(
         started.stdin?.end(`${JSON.stringify(tests)}\n`);
         const result = await started;
         if (result.exitCode === NO_NODE_API)
-          return runTool('vitest', vitestArgs(tests), cwd, signal);
+          return runTool('vitest', vitestArgs(tests), join(root, dir), signal);
         return { exitCode: result.exitCode, output: result.all ?? String(result.message) };
       } finally {
         signal?.removeEventListener('abort', cancel);

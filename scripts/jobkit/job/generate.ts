@@ -5,7 +5,7 @@ import { FormatRun } from '../core/format.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
-import { startTestRunner, type StartedTestRunner } from '../core/verify.js';
+import { startTestRunner, vitestProjectOf, type StartedTestRunner } from '../core/verify.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
@@ -27,6 +27,8 @@ export interface GenerateOptions {
   keep?: boolean;
   /** File operations of the commit; tests inject failures here. */
   fs?: CommitFs;
+  /** Vitest, started by the caller as early as it could; else started here if verifying. */
+  testRunner?: Promise<StartedTestRunner>;
 }
 
 function nextSteps(job: ResolvedJob): string[] {
@@ -54,6 +56,12 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   let release: (() => void) | undefined;
   let startedRunner: StartedTestRunner | undefined;
   let formatting: FormatRun | undefined;
+  // Vitest loads itself while the job is planned and formatted: only the tests are
+  // left to run once the files are written.
+  const startingRunner =
+    options.testRunner ?? (verify && !dryRun ? startTestRunner(root, kitRoot) : undefined);
+  // Its failure is reported where it is awaited, or not at all if no tests run.
+  startingRunner?.catch(() => undefined);
   try {
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = acquireLock(root);
@@ -64,15 +72,13 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     const tree = new VirtualTree(diskSource(root), (path, text) => run.ahead(path, text));
     const layout = loadLayout(root, tree);
     run.prepare(placesWritten(layout));
-    // Vitest loads itself while the job is planned and formatted: only the tests are
-    // left to run once the files are written.
-    if (verify && !dryRun) {
-      startedRunner = await startTestRunner(
-        root,
-        kitRoot,
-        layout.handlerTestsDir,
-        layout.testRunner,
-      );
+    if (startingRunner) {
+      const project = vitestProjectOf(root, layout.handlerTestsDir, layout.testRunner);
+      // Other runners (jest) start when the tests run.
+      if (project !== undefined) {
+        startedRunner = await startingRunner;
+        startedRunner.useProject(project);
+      }
     }
     const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
     const plan = planJobs(answers, tree, layout, templates);
@@ -102,7 +108,10 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     recordError(report, error);
   } finally {
     formatting?.close();
-    await startedRunner?.dispose();
+    await startingRunner?.then(
+      (runner) => runner.dispose(),
+      () => undefined,
+    );
     release?.();
   }
   return report;
