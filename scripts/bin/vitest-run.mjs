@@ -15,25 +15,12 @@ import { pathToFileURL } from 'node:url';
 
 const NO_NODE_API = 3;
 
-// Lines are taken as soon as they come, whatever vitest is doing meanwhile; after
-// the input closes, every further line reads as empty.
-const received = [];
-const readers = [];
-let closed = false;
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => {
-  const reader = readers.shift();
-  if (reader) reader(line);
-  else received.push(line);
-});
-input.once('close', () => {
-  closed = true;
-  for (const reader of readers.splice(0)) reader('');
-});
-function nextLine() {
-  if (received.length > 0) return Promise.resolve(received.shift());
-  if (closed) return Promise.resolve('');
-  return new Promise((resolve) => readers.push(resolve));
+// Lines are taken as soon as they come (the iterator buffers them), whatever vitest
+// is doing meanwhile; once the input has closed, every further line reads as empty.
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function nextLine() {
+  const { done, value } = await lines.next();
+  return done ? '' : value;
 }
 
 /** The manifest of the vitest that `dir` resolves, or undefined when it has none. */
