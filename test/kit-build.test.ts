@@ -1,6 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './support/temp-host.js';
 
 function filesUnder(dir: string): string[] {
@@ -43,5 +46,43 @@ describe('the compiled kit', () => {
     // tsc's module-per-file output is bundled away, not left beside the bundles.
     expect(scripts).not.toContain('core/actions.js');
     expect(scripts.length).toBeLessThan(40);
+  });
+});
+
+describe('the formatting thread of the compiled kit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobkit-thread-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finishes the work in flight when stopped, and only then ends', async () => {
+    const built = await builtKit();
+    // A process of its own (the thread starts only on a main thread): it asks for a
+    // configuration lookup and a file's formatting, stops the thread at once, and
+    // prints what came back before it was stopped. A thread cut off mid-way sends
+    // nothing, and with a file operation in flight can abort the process on Node 20.
+    const script = join(dir, 'close-thread.mjs');
+    const file = join(repoRoot, 'apps/worker/src/closing.ts');
+    writeFileSync(
+      script,
+      `
+      const { takeFormatThread, stopFormatThread } = await import(${JSON.stringify(pathToFileURL(join(built, 'core/format-start.js')).href)});
+      const thread = takeFormatThread();
+      const replies = [];
+      thread.worker.on('message', (reply) => replies.push(reply));
+      thread.worker.postMessage({ prepare: [${JSON.stringify(file)}] });
+      thread.worker.postMessage({
+        id: 7,
+        files: [{ kind: 'file', path: 'closing.ts', filepath: ${JSON.stringify(file)}, text: 'export const a = "b"' }],
+        known: [],
+      });
+      await stopFormatThread(thread);
+      process.stdout.write(JSON.stringify(replies.map((reply) => 'id' in reply ? { id: reply.id, outcomes: reply.outcomes.map(({ ok, after }) => ({ ok, after })) } : reply)));
+      `,
+    );
+    const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
+    // The formatting came back, then the thread said nothing was in flight any more.
+    expect(JSON.parse(output)).toEqual([
+      { id: 7, outcomes: [{ ok: true, after: "export const a = 'b';\n" }] },
+      { closed: true },
+    ]);
   });
 });

@@ -185,7 +185,17 @@ export interface PrepareRequest {
   prepare: string[];
 }
 
-export type ThreadMessage = (FormatRequest & { id: number }) | PrepareRequest;
+/** No more requests: the thread answers `ClosedReply` once what it started has settled. */
+export interface CloseRequest {
+  close: true;
+}
+
+/** The thread has nothing in flight any more: stopping it now is safe. */
+export interface ClosedReply {
+  closed: true;
+}
+
+export type ThreadMessage = (FormatRequest & { id: number }) | PrepareRequest | CloseRequest;
 
 /** The answer to the request of the same `id`. */
 export type FormatReply = { id: number } & ({ outcomes: FormatOutcome[] } | { error: string });

@@ -4,7 +4,7 @@
 // loading prettier and formatting, is what a scripted run waits for.
 import { isMainThread, Worker } from 'node:worker_threads';
 import { KitError } from './errors.js';
-import { FORMAT_THREAD } from './format-files.js';
+import { FORMAT_THREAD, type CloseRequest } from './format-files.js';
 
 export interface StartedThread {
   readonly worker: Worker;
@@ -34,10 +34,40 @@ function startFormatThread(): StartedThread {
   return { worker, stopped };
 }
 
+/**
+ * Stops the thread once nothing it started is in flight (it says so, see
+ * format-thread.ts), holding the process open until then: a thread cut off with a
+ * file operation in flight (prettier loading, a configuration lookup) can abort
+ * the whole process on Node 20. Resolves once the thread can no longer do that.
+ */
+export async function stopFormatThread({ worker, stopped }: StartedThread): Promise<void> {
+  const idle = new Promise<void>((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (typeof message !== 'object' || message === null || !('closed' in message)) return;
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+  });
+  worker.postMessage({ close: true } satisfies CloseRequest);
+  worker.ref();
+  await Promise.race([idle, stopped.catch(() => undefined)]);
+  worker.unref();
+  worker.terminate().catch((error: unknown) => {
+    // Nothing was in flight any more; a thread that fails to stop is worth a warning.
+    process.emitWarning(error instanceof Error ? error : String(error));
+  });
+}
+
 // Only the compiled kit (.js) can start the thread: from the TypeScript sources
 // (tests, tsx) a plain thread could not load it, so those format in place.
 const compiled = isMainThread && import.meta.url.endsWith('.js');
 let started = compiled ? startFormatThread() : undefined;
+// A run that ends before it formats (answers refused) never takes the thread.
+process.once('beforeExit', () => {
+  if (started) void stopFormatThread(started);
+  started = undefined;
+});
 
 /**
  * The thread this module started as it loaded, the first time; a new one after;

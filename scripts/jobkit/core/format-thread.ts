@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Plugin } from 'prettier';
-import { FORMAT_THREAD, formatAll, type FormatReply, type ThreadMessage } from './format-files.js';
+import {
+  FORMAT_THREAD,
+  formatAll,
+  type ClosedReply,
+  type FormatReply,
+  type ThreadMessage,
+} from './format-files.js';
 
 /**
  * Prettier's Babel parsers and estree printer, the same code as its built-in ones,
@@ -58,42 +64,62 @@ function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () =
  * The formatting thread: loads prettier and its plugins, then formats what it is
  * sent. A `prepare` message names files about to be sent: their prettier
  * configuration is looked up meanwhile (~50 ms of file lookups), and prettier keeps
- * it for the formatting.
+ * it for the formatting. A `close` message is answered once everything the thread
+ * started has settled: stopped with a file operation in flight (prettier's own
+ * loading, a configuration lookup), Node 20 can abort the whole process.
  */
 function serve(port: MessagePort): void {
   const ready = import('prettier').then((prettier) => ({
     prettier,
     cache: cachedPlugins(prettier.version),
   }));
+  const inFlight = new Set<Promise<unknown>>([ready]);
+  const track = (work: Promise<unknown>): void => {
+    inFlight.add(work);
+    const settled = (): void => {
+      inFlight.delete(work);
+    };
+    work.then(settled, settled);
+  };
   port.on('message', (message: ThreadMessage) => {
+    if ('close' in message) {
+      void Promise.allSettled(inFlight).then(() =>
+        port.postMessage({ closed: true } satisfies ClosedReply),
+      );
+      return;
+    }
     if ('prepare' in message) {
-      ready
-        .then(({ prettier }) =>
-          Promise.all(
-            message.prepare.map((path) => prettier.resolveConfig(path, { editorconfig: true })),
-          ),
-        )
-        .catch(() => {
-          // Not reported here: the formatting request meets the same failure (prettier
-          // not loading, a configuration that does not parse) and reports it.
-        });
+      track(
+        ready
+          .then(({ prettier }) =>
+            Promise.all(
+              message.prepare.map((path) => prettier.resolveConfig(path, { editorconfig: true })),
+            ),
+          )
+          .catch(() => {
+            // Not reported here: the formatting request meets the same failure (prettier
+            // not loading, a configuration that does not parse) and reports it.
+          }),
+      );
       return;
     }
     const { id, files, known } = message;
-    ready
-      .then(async ({ prettier, cache }) => {
-        const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
-        cache.save();
-        return { id, outcomes };
-      })
-      .then(
-        (reply: FormatReply) => port.postMessage(reply),
-        (error: unknown) =>
-          port.postMessage({
-            id,
-            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          } satisfies FormatReply),
-      );
+    track(
+      ready
+        .then(async ({ prettier, cache }) => {
+          const outcomes = await formatAll(prettier, files, new Set(known), cache.plugins);
+          cache.save();
+          return { id, outcomes };
+        })
+        .then(
+          (reply: FormatReply) => port.postMessage(reply),
+          (error: unknown) =>
+            port.postMessage({
+              id,
+              error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+            } satisfies FormatReply),
+        ),
+    );
   });
 }
 

@@ -126,7 +126,7 @@ describe('files sent ahead of the plan (FormatRun)', () => {
         );
       },
       prepare: () => undefined,
-      close: () => undefined,
+      close: () => Promise.resolve(),
     };
     return { formatter, requests };
   }

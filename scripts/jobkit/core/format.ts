@@ -5,6 +5,7 @@ import { CheckFailedError, HostError, KitError } from './errors.js';
 import {
   checkedKey,
   formatAll,
+  type ClosedReply,
   sha1,
   type FormatInput,
   type FormatOutcome,
@@ -12,7 +13,7 @@ import {
   type FormatRequest,
   type PrepareRequest,
 } from './format-files.js';
-import { takeFormatThread, type StartedThread } from './format-start.js';
+import { stopFormatThread, takeFormatThread, type StartedThread } from './format-start.js';
 import { describePieces, spliceFormatted } from './snippets.js';
 import type { FileChange } from './tree.js';
 
@@ -35,16 +36,17 @@ export interface Formatter {
   format(request: FormatRequest): Promise<FormatOutcome[]>;
   /** Has the configuration of `filepaths` looked up before they are sent. */
   prepare(filepaths: string[]): void;
-  close(): void;
+  /** Resolves once the formatter has ended. */
+  close(): Promise<void>;
 }
 
 /**
  * Prettier on a thread of its own, started as soon as the kit loads (format-start.ts):
  * loading prettier and its plugins (~0.1 s of CPU) then overlaps the loading of the
  * rest of the kit and the planning on the main thread, when a core is free. Used
- * for one run: closed as soon as the run has its formatted files, so its teardown
- * overlaps the writing. Referenced only while a request is out, so it never keeps
- * the process alive.
+ * for one run: closed as soon as the run has its formatted files, so it ends while
+ * the files are written. Referenced only while a request is out, and once closed
+ * until it has ended, so it keeps the process alive for nothing else.
  */
 class FormatThread implements Formatter {
   private readonly worker: Worker;
@@ -52,14 +54,17 @@ class FormatThread implements Formatter {
   private readonly stopped: Promise<never>;
   private readonly waiting = new Map<number, (reply: FormatReply) => void>();
   private nextId = 0;
+  private closed = false;
 
-  constructor({ worker, stopped }: StartedThread) {
-    this.worker = worker;
-    this.stopped = stopped;
-    this.worker.on('message', (reply: FormatReply) => {
+  constructor(private readonly thread: StartedThread) {
+    this.worker = thread.worker;
+    this.stopped = thread.stopped;
+    this.worker.on('message', (reply: FormatReply | ClosedReply) => {
+      // The answer to closing goes to stopFormatThread.
+      if (!('id' in reply)) return;
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) this.worker.unref();
+      if (this.waiting.size === 0 && !this.closed) this.worker.unref();
     });
     // After the listener: adding one refs the worker again, and a run that stops
     // before formatting (answers refused, lock held) would never exit.
@@ -81,12 +86,9 @@ class FormatThread implements Formatter {
     this.worker.postMessage({ prepare: filepaths } satisfies PrepareRequest);
   }
 
-  close(): void {
-    // Not awaited: the thread's teardown runs while the files are written.
-    this.worker.terminate().catch((error: unknown) => {
-      // The formatting is done; a thread that fails to stop is worth a warning only.
-      process.emitWarning(error instanceof Error ? error : String(error));
-    });
+  close(): Promise<void> {
+    this.closed = true;
+    return stopFormatThread(this.thread);
   }
 }
 
@@ -97,7 +99,7 @@ function openFormatter(): Formatter {
   return {
     format: async ({ files, known }) => formatAll(await import('prettier'), files, new Set(known)),
     prepare: () => undefined,
-    close: () => undefined,
+    close: async () => undefined,
   };
 }
 
@@ -110,7 +112,7 @@ function openFormatter(): Formatter {
  */
 export class FormatRun {
   private readonly sent = new Map<string, { text: string; outcome: Promise<FormatOutcome> }>();
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly root: string,
@@ -156,10 +158,10 @@ export class FormatRun {
     return [...earlier, ...now];
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.formatter.close();
+  /** Ends the formatter, once however often it is called; resolves once it has ended. */
+  close(): Promise<void> {
+    this.closing ??= this.formatter.close();
+    return this.closing;
   }
 }
 
@@ -212,9 +214,9 @@ export interface FormatOptions {
 
 /**
  * Formats every created or modified file with the host's prettier configuration.
- * For TypeScript, prettier parses with TypeScript's own parser (bundled in its
- * typescript plugin), so a file that does not parse fails here, naming the file
- * and the position, before anything is written.
+ * TypeScript goes through prettier's `babel-ts` parser (see parserFor in
+ * format-files.ts), so a file that does not parse fails here, naming the file and
+ * the position, before anything is written.
  *
  * An existing file that an earlier run saw formatted gets only the code the plan
  * inserted formatted (see snippets.ts); only those pieces go to the formatting
@@ -311,7 +313,8 @@ export async function formatChanges(
       replies = retry.length > 0 ? run.format(retry, known) : undefined;
     }
   } finally {
-    run.close();
+    // Not awaited: the thread ends while the files are written (the run awaits it last).
+    void run.close();
   }
   if (learned.some((key) => !known.includes(key))) {
     store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));

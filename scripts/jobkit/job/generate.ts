@@ -63,12 +63,13 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   // Its failure is reported where it is awaited, or not at all if no tests run.
   startingRunner?.catch(() => undefined);
   try {
-    const answers = validateAnswers(options.answers);
-    if (!dryRun) release = acquireLock(root);
     // Prettier works while the job is planned: on each file the plan creates, as
     // soon as it is rendered, and on the configuration of every place it writes to.
+    // Opened first, so that every way out of the run closes it.
     const run = new FormatRun(root);
     formatting = run;
+    const answers = validateAnswers(options.answers);
+    if (!dryRun) release = acquireLock(root);
     const tree = new VirtualTree(diskSource(root), (path, text) => run.ahead(path, text));
     const layout = loadLayout(root, tree);
     run.prepare(placesWritten(layout));
@@ -107,11 +108,15 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   } catch (error) {
     recordError(report, error);
   } finally {
-    formatting?.close();
-    await startingRunner?.then(
-      (runner) => runner.dispose(),
-      () => undefined,
-    );
+    // Awaited: a caller may end the process at once (plop does on failure), and a
+    // formatting thread cut off mid-way can abort it (see stopFormatThread).
+    await Promise.all([
+      formatting?.close(),
+      startingRunner?.then(
+        (runner) => runner.dispose(),
+        () => undefined,
+      ),
+    ]);
     release?.();
   }
   return report;

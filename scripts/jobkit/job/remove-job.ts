@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import type { ParserOptions } from 'prettier';
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
+import { FormatRun } from '../core/format.js';
 import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
@@ -293,7 +294,10 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
   const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
   const report = emptyReport('remove', dryRun);
   let release: (() => void) | undefined;
+  let formatting: FormatRun | undefined;
   try {
+    // Opened first, so that every way out of the run closes it (see generateJobs).
+    formatting = new FormatRun(root);
     const parsed = jobNameSchema.safeParse(options.name);
     if (!parsed.success) {
       throw new AnswersRejectedError([
@@ -308,7 +312,15 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
     report.jobs = [{ name: options.name, constant: names.constant, queue: names.kebab }];
     await applyChanges(
       tree.changes(),
-      { root, dryRun, verify, keep, testRunner: layout.testRunner, ...(fs ? { fs } : {}) },
+      {
+        root,
+        dryRun,
+        verify,
+        keep,
+        testRunner: layout.testRunner,
+        formatting,
+        ...(fs ? { fs } : {}),
+      },
       report,
     );
     report.ok = true;
@@ -316,6 +328,7 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
   } catch (error) {
     recordError(report, error);
   } finally {
+    await formatting?.close();
     release?.();
   }
   return report;
