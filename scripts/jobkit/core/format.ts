@@ -46,7 +46,8 @@ export interface Formatter {
  * rest of the kit and the planning on the main thread, when a core is free. Used
  * for one run: closed as soon as the run has its formatted files, so it ends while
  * the files are written. Referenced only while a request is out, and once closed
- * until it has ended, so it keeps the process alive for nothing else.
+ * until nothing it started is in flight (see stopFormatThread), so it keeps the
+ * process alive for nothing else.
  */
 class FormatThread implements Formatter {
   private readonly worker: Worker;
