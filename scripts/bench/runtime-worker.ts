@@ -9,10 +9,9 @@
 // `--factory`), its side effects replaced by no-ops. The output gives the value the
 // last job returned.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 
 /** The parts of BullMQ this sample uses; BullMQ is a dependency of the host, not of the kit. */
 interface BullJob {
@@ -100,14 +99,14 @@ const total = Number(values.jobs);
 const warmup = Number(values.warmup);
 const concurrency = Number(values.concurrency);
 
-// The worker's own BullMQ, as an ES module: the same instance the handler imports.
+// The worker's own BullMQ, resolved as the host's code resolves it: the package has
+// no "exports", so an import of 'bullmq' from apps/worker loads its "main" build
+// (CommonJS). The queue, the bare processors' workers and the generated handler's
+// pool then share one BullMQ instance; its "module" build would be a second copy,
+// and the bare processors would run on other code than the handler.
 const workerRequire = createRequire(join(host, 'apps/worker/package.json'));
-const bullmqDir = dirname(workerRequire.resolve('bullmq/package.json'));
-const bullmqManifest = JSON.parse(readFileSync(join(bullmqDir, 'package.json'), 'utf8')) as {
-  module: string;
-};
 const { Queue, Worker } = (await import(
-  pathToFileURL(join(bullmqDir, bullmqManifest.module)).href
+  pathToFileURL(workerRequire.resolve('bullmq')).href
 )) as BullMq;
 
 let processor: Processor;
@@ -176,7 +175,11 @@ async function startWorker(): Promise<{ worker: BullWorker; close: () => Promise
     prefix: keyPrefix,
     concurrency,
   });
-  return { worker: pool.createWorker(name, processor), close: () => pool.close() };
+  const worker = pool.createWorker(name, processor);
+  if (!(worker instanceof Worker)) {
+    throw new Error('the worker pool runs another BullMQ instance than the bare processors');
+  }
+  return { worker, close: () => pool.close() };
 }
 
 try {
