@@ -60,6 +60,20 @@ describe('addNamedImports', () => {
     ).toBe(source);
   });
 
+  it('tells a name bound in the file from one that only appears in an alias or a longer name', () => {
+    const source = `import { type Job as BullJob, QueueEvents, Worker as W } from 'bullmq';\n`;
+    expect(
+      addNamedImports('q.ts', source, 'bullmq', [
+        { name: 'Job', typeOnly: true },
+        { name: 'BullJob', typeOnly: true },
+        { name: 'Queue', typeOnly: false },
+        { name: 'W', typeOnly: false },
+      ]),
+    ).toBe(
+      `import { type Job as BullJob, QueueEvents, Worker as W, type Job, Queue } from 'bullmq';\n`,
+    );
+  });
+
   it('adds a new import after the last one, all type-only when only types are used', () => {
     const source = "import { a } from './a';\nimport {\n  b,\n} from './b';\n\nconst x = 1;\n";
     expect(addNamedImports('w.ts', source, 'bullmq', [{ name: 'Job', typeOnly: true }])).toBe(

@@ -156,12 +156,17 @@ export function namedImportsEdits(
       },
     ];
   }
-  const specifiers = parseSpecifiers(target[2] ?? '', Boolean(target[1]));
-  const missing = names.filter(
-    (name) => !specifiers.some((specifier) => specifier.local === name.name),
-  );
-  if (missing.length === 0) return [];
   const typeOnlyStatement = Boolean(target[1]);
+  const list = target[2] ?? '';
+  // The import of a host with a thousand jobs lists thousands of names: they are
+  // parsed only when a name may be among them, or when the import is rewritten.
+  let specifiers: Specifier[] | undefined;
+  const parsed = (): Specifier[] => (specifiers ??= parseSpecifiers(list, typeOnlyStatement));
+  const imported = names.some((name) => list.includes(name.name))
+    ? new Set(parsed().map((specifier) => specifier.local))
+    : new Set<string>();
+  const missing = names.filter((name) => !imported.has(name.name));
+  if (missing.length === 0) return [];
   const added = missing.map(toSpecifier).map((specifier) =>
     // In `import type { … }` every name is a type already.
     typeOnlyStatement ? { ...specifier, text: specifier.text.replace(/^type\s+/, '') } : specifier,
@@ -171,11 +176,7 @@ export function namedImportsEdits(
       ? appendSpecifierLines(source, { index: target.index, text: target[0] }, added)
       : undefined;
   if (appended) return appended;
-  const merged = printImport(
-    [...specifiers, ...missing.map(toSpecifier)],
-    target[3] ?? "'",
-    module,
-  );
+  const merged = printImport([...parsed(), ...missing.map(toSpecifier)], target[3] ?? "'", module);
   return [
     {
       start: target.index,
