@@ -159,13 +159,13 @@ export function namedImportsEdits(
   const typeOnlyStatement = Boolean(target[1]);
   const list = target[2] ?? '';
   // The import of a host with a thousand jobs lists thousands of names: they are
-  // parsed only when a name may be among them, or when the import is rewritten.
-  let specifiers: Specifier[] | undefined;
-  const parsed = (): Specifier[] => (specifiers ??= parseSpecifiers(list, typeOnlyStatement));
-  const imported = names.some((name) => list.includes(name.name))
-    ? new Set(parsed().map((specifier) => specifier.local))
-    : new Set<string>();
-  const missing = names.filter((name) => !imported.has(name.name));
+  // parsed only when a name to add occurs in the list, or when the import is rewritten.
+  const listed = names.some((name) => list.includes(name.name))
+    ? parseSpecifiers(list, typeOnlyStatement)
+    : undefined;
+  const missing = names.filter(
+    (name) => !listed?.some((specifier) => specifier.local === name.name),
+  );
   if (missing.length === 0) return [];
   const added = missing.map(toSpecifier).map((specifier) =>
     // In `import type { … }` every name is a type already.
@@ -176,7 +176,11 @@ export function namedImportsEdits(
       ? appendSpecifierLines(source, { index: target.index, text: target[0] }, added)
       : undefined;
   if (appended) return appended;
-  const merged = printImport([...parsed(), ...missing.map(toSpecifier)], target[3] ?? "'", module);
+  const merged = printImport(
+    [...(listed ?? parseSpecifiers(list, typeOnlyStatement)), ...missing.map(toSpecifier)],
+    target[3] ?? "'",
+    module,
+  );
   return [
     {
       start: target.index,
