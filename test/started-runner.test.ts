@@ -91,6 +91,15 @@ describe('vitest started ahead of the files it tests', () => {
     await runner.dispose();
   });
 
+  it('is told its project once', async () => {
+    const runner = await startedInProject();
+    expect(() => runner.useProject('apps/api')).toThrow(
+      'the test runner already runs in apps/worker',
+    );
+    expect(runner.dir).toBe('apps/worker');
+    await runner.dispose();
+  });
+
   it('is not used for a project that runs jest', () => {
     // The fixture's worker tests run with jest, whatever the default says.
     const acme = `${repoRoot}/test/fixtures/acme-host`;

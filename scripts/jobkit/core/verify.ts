@@ -86,6 +86,7 @@ function vitestArgs(tests: readonly string[]): string[] {
 export interface StartedTestRunner {
   /** The project folder given to `useProject`, relative to the repository. */
   readonly dir: string | undefined;
+  /** Once: vitest-run.mjs takes the project from the first line it reads. */
   useProject(dir: string): void;
   run(tests: readonly string[], signal?: AbortSignal): Promise<CommandResult>;
   /** Stops vitest if it was not asked to run; resolves once its process has ended. */
@@ -129,6 +130,8 @@ export async function startTestRunner(root: string, kitRoot: string): Promise<St
       return dir;
     },
     useProject(projectDir) {
+      // A second line would reach vitest-run.mjs as the list of test files.
+      if (dir !== undefined) throw new KitError(`the test runner already runs in ${dir}`);
       dir = projectDir;
       started.stdin?.write(`${join(root, projectDir)}\n`);
     },
