@@ -92,12 +92,12 @@ const ENTRIES = [
   'cli/write-schema.js',
   'plop/plopfile.js',
   'core/format-thread.js',
-  'core/format-start.js',
+  'core/format.js',
 ];
 
 /**
  * Entries that format what they write: the formatting thread starts before they load
- * (core/format-start.js), and a run waits for that thread rather than for its own.
+ * (core/format.js), and a run waits for that thread rather than for its own.
  */
 const FORMATTING = new Set(['cli/gen-job.js']);
 /** Left to load from node_modules: large, and used on some paths only. */
@@ -190,7 +190,10 @@ export function ensureBuilt() {
 /** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
 export async function runEntry(entry, argv) {
   const built = ensureBuilt();
-  if (FORMATTING.has(entry)) await import(pathToFileURL(join(built, 'core/format-start.js')).href);
+  if (FORMATTING.has(entry)) {
+    const format = await import(pathToFileURL(join(built, 'core/format.js')).href);
+    format.startFormatThread();
+  }
   const module = await import(pathToFileURL(join(built, entry)).href);
   return module.main(argv, { kitRoot });
 }

@@ -6,7 +6,7 @@ import {
   CheckFailedError,
   type Problem,
 } from '../../scripts/jobkit/core/errors.js';
-import { formatChanges, type CheckedStore } from '../../scripts/jobkit/core/format.js';
+import { formatFiles } from '../../scripts/jobkit/core/format.js';
 import { createTemplateEngine } from '../../scripts/jobkit/core/templates.js';
 import { memorySource, VirtualTree, type FileChange } from '../../scripts/jobkit/core/tree.js';
 import { loadLayout } from '../../scripts/jobkit/host/config.js';
@@ -53,19 +53,6 @@ export interface PlanRequest {
 }
 
 /**
- * What the kit's formatter learns about the host's files, kept for the worker's
- * life: after the first plan, the host files count as formatted and only the code
- * inserted into them is formatted, as in the kit's own repeated runs.
- */
-const checked: CheckedStore & { keys: string[] } = {
-  keys: [],
-  read: () => checked.keys,
-  write: (keys) => {
-    checked.keys = keys;
-  },
-};
-
-/**
  * One plan in this many also has its read-back files checked with prettier's
  * `typescript` parser: enough random texts per run (~500 answer sets) for a fraction
  * of the cost of checking them all.
@@ -90,7 +77,7 @@ async function plan(data: PlanWorkerData, request: PlanRequest): Promise<PlanRes
     );
     let formatted: FileChange[];
     try {
-      formatted = await formatChanges(data.root, planned.changes, [], { store: checked });
+      formatted = await formatFiles(data.root, planned.changes, []);
     } catch (error) {
       if (!(error instanceof CheckFailedError)) throw error;
       throw new Error(`${error.file ?? 'a file'} does not parse or format: ${error.message}`);

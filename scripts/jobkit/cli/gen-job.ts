@@ -111,8 +111,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     } else if (values.answers !== undefined) {
       const answers = readAnswers(values.answers, cwd);
       // When the run verifies, vitest starts loading first (see startTestRunner): it
-      // is what a verified run waits for. Then the planner, the templates and
-      // prettier load; prettier's thread is already warming up (core/format-start).
+      // is what a verified run waits for. Then the planner and the templates load;
+      // prettier's thread is already loading (scripts/bin/kit.mjs started it).
       const testRunner =
         common.verify && !common.dryRun
           ? import('../core/verify.js').then(({ startTestRunner }) =>
@@ -122,10 +122,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       // Spawned before the planner loads, whose loading would hold it up; a failure
       // to start is reported by the run, which awaits it again.
       await testRunner?.catch(() => undefined);
-      const [, { generateJobs }] = await Promise.all([
-        import('../core/format.js'),
-        import('../job/generate.js'),
-      ]);
+      const { generateJobs } = await import('../job/generate.js');
       report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
     } else {
       throw new AnswersRejectedError([

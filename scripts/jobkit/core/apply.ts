@@ -1,7 +1,7 @@
 import { commitChanges, nodeCommitFs, rollbackAfter, type CommitFs } from './commit.js';
 import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
-import { formatChanges, type FormatRun } from './format.js';
+import { formatFiles } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import type { FileChange } from './tree.js';
 import { verifyChanges, type StartedTestRunner } from './verify.js';
@@ -14,8 +14,6 @@ export interface ApplyOptions {
   /** Keep the written files when verification fails. */
   keep: boolean;
   testRunner: 'vitest' | 'jest';
-  /** Prettier opened before the plan was made, with what it was sent meanwhile. */
-  formatting?: FormatRun;
   /** Vitest started ahead for the project of the generated tests (see startTestRunner). */
   startedRunner?: StartedTestRunner;
   fs?: CommitFs;
@@ -61,12 +59,7 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const changes = await formatChanges(
-    options.root,
-    planned,
-    report.checks,
-    options.formatting ? { run: options.formatting } : {},
-  );
+  const changes = await formatFiles(options.root, planned, report.checks);
   recordFiles(report, changes);
   if (options.dryRun) {
     report.diff = await unifiedDiff(changes);

@@ -1,35 +1,20 @@
+import { diffLines } from 'diff';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { planJobs } from '../job/plan-job.js';
 import { validateAnswers } from '../job/validate-answers.js';
 import { loadLayout } from '../host/config.js';
-import type { FormatOutcome } from './format-files.js';
-import {
-  formatChanges,
-  FormatRun,
-  type CheckResult,
-  type CheckedStore,
-  type Formatter,
-} from './format.js';
+import { formatFiles, type CheckResult } from './format.js';
 import { createTemplateEngine } from './templates.js';
-import { diskSource, VirtualTree } from './tree.js';
+import { diskSource, VirtualTree, type FileChange, type FileSource } from './tree.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const acmeRoot = join(repoRoot, 'test/fixtures/acme-host');
 const templates = createTemplateEngine(join(repoRoot, 'plop-templates'));
-
-function memoryStore(keys: string[] = []): CheckedStore & { keys: string[] } {
-  const store = {
-    keys,
-    read: () => [...store.keys],
-    write: (next: string[]) => {
-      store.keys = next;
-    },
-  };
-  return store;
-}
 
 /**
  * The answers of test/answers/<file>, renamed: this repository may hold jobs of
@@ -45,121 +30,144 @@ function answers(file: string, rename = true): unknown {
   return Array.isArray(input) ? input.map(renamed) : renamed(input);
 }
 
-async function format(root: string, input: unknown, store: CheckedStore) {
-  const plan = planJobs(
-    validateAnswers(input),
-    new VirtualTree(diskSource(root)),
-    loadLayout(root),
-    templates,
-  );
+async function planAndFormat(root: string, input: unknown, source: FileSource = diskSource(root)) {
+  const tree = new VirtualTree(source);
+  const plan = planJobs(validateAnswers(input), tree, loadLayout(root, tree), templates);
   const checks: CheckResult[] = [];
-  const changes = await formatChanges(root, plan.changes, checks, { store });
+  const changes = await formatFiles(root, plan.changes, checks);
   return { changes, checks };
 }
 
+async function formatWhole(root: string, change: FileChange): Promise<string> {
+  const filepath = join(root, change.path);
+  const options = (await prettier.resolveConfig(filepath)) ?? {};
+  return prettier.format(change.after ?? '', { ...options, filepath, parser: 'babel-ts' });
+}
+
+const batch = [
+  answers('audit-log-export.json'),
+  answers('every-side-effect.json'),
+  answers('minimal.json'),
+];
+const cases: [string, unknown, string][] = [
+  ['the seed example', answers('audit-log-export.json'), repoRoot],
+  ['every side effect', answers('every-side-effect.json'), repoRoot],
+  ['a batch of three into the same files', batch, repoRoot],
+  ['a batch into a host in another style', answers('acme-batch.json', false), acmeRoot],
+];
+
 /**
- * A file the kit has seen formatted gets only its insertions formatted. That is
- * an optimisation, so it must give byte for byte what formatting the whole file gives.
+ * Only the kit's own code is formatted: new files whole, and in an existing file the
+ * code inserted into it, in a wrapper that reproduces its place.
  */
-describe('formatting only the inserted code', () => {
-  const batch = [
-    answers('audit-log-export.json'),
-    answers('every-side-effect.json'),
-    answers('minimal.json'),
-  ];
+// The first test waits for the formatting thread to load prettier, on a busy machine too.
+describe('formatting what the kit wrote', { timeout: 60_000 }, () => {
+  it.each(cases)(
+    'in a formatted host, gives what formatting the whole files gives: %s',
+    async (_name, input, root) => {
+      const { changes, checks } = await planAndFormat(root, input);
+      const modified = changes.filter((change) => change.before !== null);
+      expect(modified.length).toBeGreaterThan(0);
+      expect(
+        checks.filter((check) => modified.some((change) => change.path === check.target)),
+      ).toEqual(
+        modified.map((change) =>
+          expect.objectContaining({ target: change.path, scope: 'inserted code' }),
+        ),
+      );
+      for (const change of changes) {
+        expect(change.after, change.path).toBe(await formatWhole(root, change));
+      }
+    },
+  );
 
-  it.each([
-    ['the seed example', answers('audit-log-export.json'), repoRoot],
-    ['every side effect', answers('every-side-effect.json'), repoRoot],
-    ['a batch of three into the same files', batch, repoRoot],
-    [
-      'a batch into a host in another style',
-      answers('acme-batch.json', false),
-      join(repoRoot, 'test/fixtures/acme-host'),
-    ],
-  ])('gives what formatting whole files gives: %s', async (_name, input, root) => {
-    const first = memoryStore();
-    const whole = await format(root, input, first);
-    expect(new Set(whole.checks.map((check) => check.scope))).toEqual(new Set(['file']));
-
-    const fast = await format(root, input, memoryStore(first.keys));
-    const modified = fast.checks.filter((check) =>
-      whole.changes.some((c) => c.path === check.target && c.before !== null),
-    );
-    expect(modified.length).toBeGreaterThan(0);
-    expect(modified.every((check) => check.scope === 'inserted code')).toBe(true);
-    expect(fast.changes.map((change) => [change.path, change.after])).toEqual(
-      whole.changes.map((change) => [change.path, change.after]),
-    );
-  });
-
-  it('formats the whole file when the file changed since it was last seen formatted', async () => {
-    const first = memoryStore();
-    await format(repoRoot, answers('minimal.json'), first);
-    // Keys of other texts only: the host's files are unknown.
-    const { checks } = await format(
-      repoRoot,
-      answers('minimal.json'),
-      memoryStore(['0'.repeat(40)]),
-    );
-    expect(checks.every((check) => check.scope === 'file')).toBe(true);
-  });
-});
-
-describe('files sent ahead of the plan (FormatRun)', () => {
-  /** A formatter that records each request and "formats" by upper-casing. */
-  function recordingFormatter() {
-    const requests: string[][] = [];
-    const formatter: Formatter = {
-      format: ({ files }) => {
-        requests.push(files.map((file) => `${file.path}:${file.kind === 'file' ? file.text : ''}`));
-        return Promise.resolve(
-          files.map((file): FormatOutcome => ({
-            path: file.path,
-            durationMs: 0,
-            ok: true,
-            optionsId: 'test',
-            kind: 'file',
-            after: file.kind === 'file' ? file.text.toUpperCase() : '',
-            beforeFormatted: false,
-          })),
+  it.each(cases)(
+    'in a host whose files are not formatted, changes only the lines it inserts, as in a formatted one: %s',
+    async (_name, input, root) => {
+      const clean = await planAndFormat(root, input);
+      const disk = diskSource(root);
+      const original = new Map<string, string>();
+      // Each file the plan edits, as a person might have left it: double quotes,
+      // missing semicolons, odd spacing and blank lines, a line far too long, and
+      // code indented by four.
+      const source: FileSource = {
+        read(path) {
+          const text = disk.read(path);
+          if (
+            text === null ||
+            !clean.changes.some((change) => change.path === path && change.before !== null)
+          )
+            return text;
+          const unformatted = [
+            'const  untouchedTop  =  {a:1,b:"two"}',
+            '',
+            '',
+            text
+              .split('\n')
+              // The kit adds its support modules' exports unless the very line is there.
+              .map((line) => (line.startsWith('export * from') ? line : line.replace(/'/g, '"')))
+              .join('\n')
+              .replace(/;\n\n/g, '\n\n\n'),
+            `export function  untouchedBottom( x:number ){ return [${'x, '.repeat(40)}x] }`,
+            'export class UntouchedIndented {',
+            '    method() {',
+            '        return 1',
+            '    }',
+            '}',
+            '',
+          ].join('\n');
+          original.set(path, unformatted);
+          return unformatted;
+        },
+      };
+      const messy = await planAndFormat(root, input, source);
+      expect(original.size).toBeGreaterThan(0);
+      for (const [path, before] of original) {
+        const after = messy.changes.find((change) => change.path === path)?.after ?? '';
+        const parts = diffLines(before, after);
+        const lines = (removed: boolean) =>
+          parts
+            .filter((part) => (removed ? part.removed : part.added))
+            .flatMap((part) => part.value.split('\n'));
+        // An import statement may gain a name (on its line, or on a line of its own
+        // after a comma added to the last); no other line of the file changes.
+        const added = new Set(lines(false));
+        expect(
+          lines(true).filter(
+            (line) => line !== '' && !line.startsWith('import ') && !added.has(`${line},`),
+          ),
+          path,
+        ).toEqual([]);
+        // The new lines are those the kit inserts into a formatted host, but for the
+        // quotes of names added to the host's own import statements.
+        const addedLines = (text: string, from: string) =>
+          diffLines(from, text)
+            .filter((part) => part.added)
+            .flatMap((part) => part.value.split('\n'))
+            .filter((line) => !line.startsWith('import '));
+        const cleanChange = clean.changes.find((change) => change.path === path) as FileChange;
+        expect(addedLines(after, before), path).toEqual(
+          addedLines(cleanChange.after ?? '', cleanChange.before ?? ''),
         );
-      },
-      prepare: () => undefined,
-      close: () => Promise.resolve(),
+      }
+      // New files are formatted whole, as anywhere.
+      expect(
+        messy.changes.filter((change) => change.before === null).map((change) => change.after),
+      ).toEqual(
+        clean.changes.filter((change) => change.before === null).map((change) => change.after),
+      );
+    },
+  );
+
+  it('keeps a file the plan rewrote as a whole (a removal) as planned', async () => {
+    const checks: CheckResult[] = [];
+    const change = {
+      path: 'packages/shared/src/index.ts',
+      before: 'a\n',
+      after: "export  *  from './x'\n",
     };
-    return { formatter, requests };
-  }
-
-  it('takes what came back for a file still as sent, and formats again one that changed since', async () => {
-    const { formatter, requests } = recordingFormatter();
-    const run = new FormatRun(repoRoot, formatter);
-    run.ahead('kept.ts', 'kept');
-    run.ahead('rewritten.ts', 'first');
-    const changes = await formatChanges(
-      repoRoot,
-      [
-        { path: 'kept.ts', before: null, after: 'kept' },
-        { path: 'rewritten.ts', before: null, after: 'second' },
-      ],
-      [],
-      { store: memoryStore(), run },
-    );
-    expect(requests).toEqual([['kept.ts:kept'], ['rewritten.ts:first'], ['rewritten.ts:second']]);
-    expect(changes.map((change) => change.after)).toEqual(['KEPT', 'SECOND']);
-  });
-
-  it('reports a file sent ahead that does not parse, like any other', async () => {
-    const root = repoRoot;
-    const run = new FormatRun(root);
-    const broken = 'export const = ;\n';
-    run.ahead('scripts/broken-ahead.ts', broken);
-    await expect(
-      formatChanges(root, [{ path: 'scripts/broken-ahead.ts', before: null, after: broken }], [], {
-        store: memoryStore(),
-        run,
-      }),
-    ).rejects.toThrow(/scripts\/broken-ahead\.ts: generated code does not parse/);
+    expect(await formatFiles(repoRoot, [change], checks)).toEqual([change]);
+    expect(checks).toEqual([]);
   });
 
   it("parses TypeScript with Babel's parser unless prettier's configuration names one", async () => {
@@ -168,9 +176,7 @@ describe('files sent ahead of the plan (FormatRun)', () => {
     writeFileSync(join(configured, '.prettierrc'), '{ "parser": "typescript" }\n');
     const broken = 'export const = ;\n';
     const attempt = (root: string) =>
-      formatChanges(root, [{ path: 'broken.ts', before: null, after: broken }], [], {
-        store: memoryStore(),
-      });
+      formatFiles(root, [{ path: 'broken.ts', before: null, after: broken }], []);
     try {
       await expect(attempt(plain)).rejects.toThrow(
         'broken.ts: generated code does not parse: Unexpected token (1:14)',
@@ -180,6 +186,23 @@ describe('files sent ahead of the plan (FormatRun)', () => {
       );
     } finally {
       for (const root of [plain, configured]) rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('fails the run, naming the thread, when a prettier plugin ends the formatting thread, and formats again after', async () => {
+    const host = mkdtempSync(join(tmpdir(), 'jobkit-thread-'));
+    try {
+      // A plugin that ends the thread that loads it (process.exit in a thread ends the thread).
+      writeFileSync(join(host, 'exit-plugin.mjs'), 'process.exit(7);\n');
+      writeFileSync(join(host, '.prettierrc'), '{ "plugins": ["./exit-plugin.mjs"] }\n');
+      const change = { path: 'a.ts', before: null, after: 'export const a = "b"\n' };
+      await expect(formatFiles(host, [change], [])).rejects.toThrow(
+        'the formatting thread stopped (exit code 7)',
+      );
+      const [formatted] = await formatFiles(repoRoot, [{ ...change, path: 'scripts/a.ts' }], []);
+      expect(formatted?.after).toBe("export const a = 'b';\n");
+    } finally {
+      rmSync(host, { recursive: true, force: true });
     }
   });
 });

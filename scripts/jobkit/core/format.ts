@@ -1,19 +1,16 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { CheckFailedError, HostError, KitError } from './errors.js';
 import {
-  checkedKey,
-  formatAll,
-  type ClosedReply,
-  sha1,
+  FORMAT_THREAD,
+  type CloseRequest,
   type FormatInput,
   type FormatOutcome,
   type FormatReply,
   type FormatRequest,
-  type PrepareRequest,
-} from './format-files.js';
-import { stopFormatThread, takeFormatThread, type StartedThread } from './format-start.js';
+} from './format-thread.js';
 import { describePieces, spliceFormatted } from './snippets.js';
 import type { FileChange } from './tree.js';
 
@@ -25,300 +22,182 @@ export interface CheckResult {
   durationMs: number;
   output?: string;
   /**
-   * For parse+format: `inserted code` when only the kit's insertions were formatted;
+   * For parse+format: `file` for a new file, `inserted code` for an existing one;
    * `config` when prettier's configuration for the file did not load.
    */
   scope?: 'file' | 'inserted code' | 'config';
 }
 
-/** Formats requests, several at once if need be, until it is closed. */
-export interface Formatter {
-  format(request: FormatRequest): Promise<FormatOutcome[]>;
-  /** Has the configuration of `filepaths` looked up before they are sent. */
-  prepare(filepaths: string[]): void;
-  /** Resolves once the formatter has ended. */
-  close(): Promise<void>;
+/**
+ * The thread's entry. The compiled kit runs `core/format-thread.js` ('../core/': the
+ * same file from this module and from a chunk one folder deep, where bundling may
+ * put it); the TypeScript sources (tests) run `format-thread.ts` through tsx's loader.
+ */
+function threadScript(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) {
+    return { script: new URL('../core/format-thread.js', import.meta.url), eval: false };
+  }
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./format-thread.ts', import.meta.url).href;
+  return {
+    script: `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`,
+    eval: true,
+  };
 }
 
 /**
- * Prettier on a thread of its own, started as soon as the kit loads (format-start.ts):
- * loading prettier and its plugins (~0.1 s of CPU) then overlaps the loading of the
- * rest of the kit and the planning on the main thread, when a core is free. Used
- * for one run: closed as soon as the run has its formatted files, so it ends while
- * the files are written. Referenced only while a request is out, and once closed
- * until nothing it started is in flight (see stopFormatThread), so it keeps the
- * process alive for nothing else.
+ * Prettier on a thread of its own: loading it and its plugins (~0.1 s of CPU)
+ * overlaps the loading of the rest of the kit and the planning on the main thread.
+ * Referenced only while a request is out, so it keeps the process alive for
+ * nothing else; closed when the process has nothing else left to do.
  */
-class FormatThread implements Formatter {
+class FormatThread {
   private readonly worker: Worker;
-  /** Rejects when the thread fails or stops; held until a request awaits it. */
-  private readonly stopped: Promise<never>;
+  /** Rejects when the thread fails or stops, whenever that happens. */
+  readonly stopped: Promise<never>;
   private readonly waiting = new Map<number, (reply: FormatReply) => void>();
   private nextId = 0;
-  private closed = false;
 
-  constructor(private readonly thread: StartedThread) {
-    this.worker = thread.worker;
-    this.stopped = thread.stopped;
-    this.worker.on('message', (reply: FormatReply | ClosedReply) => {
-      // The answer to closing goes to stopFormatThread.
+  constructor() {
+    const { script, eval: isEval } = threadScript();
+    this.worker = new Worker(script, {
+      eval: isEval,
+      workerData: FORMAT_THREAD,
+      // Prettier allocates briskly; a larger young generation means fewer collections.
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    });
+    // Listening from the start: the thread may fail before anyone asks it anything.
+    this.stopped = new Promise<never>((_resolve, reject) => {
+      this.worker.once('error', (error) =>
+        reject(new KitError(`the formatting thread failed: ${error.message}`)),
+      );
+      this.worker.once('exit', (code) =>
+        reject(new KitError(`the formatting thread stopped (exit code ${code})`)),
+      );
+    });
+    this.stopped.catch(() => undefined);
+    this.worker.on('message', (reply: FormatReply | { closed: true }) => {
       if (!('id' in reply)) return;
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0 && !this.closed) this.worker.unref();
+      if (this.waiting.size === 0) this.worker.unref();
     });
-    // After the listener: adding one refs the worker again, and a run that stops
-    // before formatting (answers refused, lock held) would never exit.
     this.worker.unref();
   }
 
-  async format(request: FormatRequest): Promise<FormatOutcome[]> {
+  async format(files: FormatInput[]): Promise<FormatOutcome[]> {
     const id = this.nextId;
     this.nextId += 1;
     const answered = new Promise<FormatReply>((resolve) => this.waiting.set(id, resolve));
     this.worker.ref();
-    this.worker.postMessage({ ...request, id } satisfies FormatRequest & { id: number });
+    this.worker.postMessage({ id, files } satisfies FormatRequest);
     const reply = await Promise.race([answered, this.stopped]);
     if ('error' in reply) throw new KitError(`prettier failed: ${reply.error}`);
     return reply.outcomes;
   }
 
-  prepare(filepaths: string[]): void {
-    this.worker.postMessage({ prepare: filepaths } satisfies PrepareRequest);
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    return stopFormatThread(this.thread);
-  }
-}
-
-/** The formatting thread, or prettier in place where there is none (see format-start.ts). */
-function openFormatter(): Formatter {
-  const started = takeFormatThread();
-  if (started) return new FormatThread(started);
-  return {
-    format: async ({ files, known }) => formatAll(await import('prettier'), files, new Set(known)),
-    prepare: () => undefined,
-    close: async () => undefined,
-  };
-}
-
-/**
- * Prettier for one run, opened before the plan is made: the run tells it where it
- * will write (`prepare`) and hands it each file the plan creates as soon as it is
- * rendered (`ahead`), so the formatting thread works while the main thread plans.
- * `formatChanges` then takes what came back for every file whose text is still the
- * one sent, and closes the run.
- */
-export class FormatRun {
-  private readonly sent = new Map<string, { text: string; outcome: Promise<FormatOutcome> }>();
-  private closing: Promise<void> | undefined;
-
-  constructor(
-    private readonly root: string,
-    private readonly formatter: Formatter = openFormatter(),
-  ) {}
-
   /**
-   * Looks up prettier's configuration for these places (paths relative to the
-   * root; a file need not exist yet, its folder is what counts) while the plan is made.
+   * Stops the thread once nothing it started is in flight (it says so), holding the
+   * process open until then: a thread cut off with a file operation in flight
+   * (prettier loading, a configuration lookup) can abort the whole process on Node 20.
    */
-  prepare(paths: readonly string[]): void {
-    this.formatter.prepare(paths.map((path) => join(this.root, path)));
-  }
-
-  /** Starts formatting `text`, the whole of a file the plan creates at `path`. */
-  ahead(path: string, text: string): void {
-    const input: FormatInput = { kind: 'file', path, filepath: join(this.root, path), text };
-    const outcome = this.formatter
-      .format({ files: [input], known: [] })
-      .then(([result]) => result ?? Promise.reject(new KitError(`${path}: not formatted`)));
-    // Awaited only if the file keeps this text; a failure then surfaces there.
-    outcome.catch(() => undefined);
-    this.sent.set(path, { text, outcome });
-  }
-
-  /** The outcome of every input, in any order: sent ahead where the text is the same. */
-  async format(files: FormatInput[], known: string[]): Promise<FormatOutcome[]> {
-    const early: Promise<FormatOutcome>[] = [];
-    const rest = files.filter((input) => {
-      const sent = this.sent.get(input.path);
-      const same =
-        sent !== undefined &&
-        input.kind === 'file' &&
-        input.before === undefined &&
-        sent.text === input.text;
-      if (same) early.push(sent.outcome);
-      return !same;
+  async close(): Promise<void> {
+    const idle = new Promise<void>((resolve) => {
+      this.worker.on('message', (message: object) => {
+        if ('closed' in message) resolve();
+      });
     });
-    const [earlier, now] = await Promise.all([
-      Promise.all(early),
-      rest.length > 0 ? this.formatter.format({ files: rest, known }) : [],
-    ]);
-    return [...earlier, ...now];
-  }
-
-  /** Ends the formatter, once however often it is called; resolves once it has ended. */
-  close(): Promise<void> {
-    this.closing ??= this.formatter.close();
-    return this.closing;
+    this.worker.postMessage({ close: true } satisfies CloseRequest);
+    this.worker.ref();
+    await Promise.race([idle, this.stopped.catch(() => undefined)]);
+    await this.worker.terminate();
   }
 }
 
-/** Texts known to parse and be formatted, kept under the host's node_modules/.cache. */
-const CHECKED_FILE = 'node_modules/.cache/jobkit/prettier-checked.json';
-const CHECKED_LIMIT = 5000;
+let thread: FormatThread | undefined;
 
 /**
- * Where the kit remembers texts it has seen parse and formatted: a list of keys
- * (see checkedKey) kept under the host's node_modules/.cache.
+ * Starts the formatting thread unless it runs already. `pnpm gen:job` calls it
+ * before the rest of the kit loads (scripts/bin/kit.mjs); otherwise the first
+ * formatting starts it.
  */
-export interface CheckedStore {
-  read(): string[];
-  write(keys: string[]): void;
+export function startFormatThread(): void {
+  thread ??= new FormatThread();
 }
 
-export function fileCheckedStore(root: string): CheckedStore {
-  const path = join(root, CHECKED_FILE);
-  return {
-    read() {
-      try {
-        const keys = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-        return Array.isArray(keys)
-          ? keys.filter((key): key is string => typeof key === 'string')
-          : [];
-      } catch (error) {
-        // No list yet, or one cut short: every file is then formatted whole, as at first.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) {
-          return [];
-        }
-        throw error;
-      }
-    },
-    write(keys) {
-      mkdirSync(dirname(path), { recursive: true });
-      // Renamed into place: two runs at once leave one whole list or the other.
-      const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(keys));
-      renameSync(temporary, path);
-    },
-  };
+/** Stops the formatting thread, if one runs, once nothing is in flight on it. */
+export async function closeFormatThread(): Promise<void> {
+  const closing = thread;
+  thread = undefined;
+  await closing?.close();
 }
 
-export interface FormatOptions {
-  /** Where texts known to be formatted are kept; the host's node_modules/.cache by default. */
-  store?: CheckedStore;
-  /** Prettier as the run opened it (see FormatRun); a new one by default. */
-  run?: FormatRun;
+// A process that has nothing else to do (a run that ended, or one refused before it
+// formatted anything while prettier was still loading) closes the thread cleanly.
+process.on('beforeExit', () => {
+  if (thread) void closeFormatThread();
+});
+
+async function formatOnThread(files: FormatInput[]): Promise<FormatOutcome[]> {
+  startFormatThread();
+  const current = thread as FormatThread;
+  try {
+    return await current.format(files);
+  } catch (error) {
+    // A thread that stopped is replaced by a new one for the next request.
+    current.stopped.catch(() => {
+      if (thread === current) thread = undefined;
+    });
+    throw error;
+  }
 }
 
 /**
- * Formats every created or modified file with the host's prettier configuration.
- * TypeScript goes through prettier's `babel-ts` parser (see parserFor in
- * format-files.ts), so a file that does not parse fails here, naming the file and
+ * Formats what the plan wrote, with the host's prettier and its configuration: each
+ * new file whole; in an existing file only the code the plan inserted, each piece in
+ * a wrapper that reproduces its place (see snippets.ts), so every line the plan did
+ * not touch stays as it is, formatted or not. A file the plan rewrote as a whole (a
+ * removal) is kept as planned. TypeScript goes through prettier's `babel-ts` parser
+ * (see format-thread.ts), so code that does not parse fails here, naming the file and
  * the position, before anything is written.
- *
- * An existing file that an earlier run saw formatted gets only the code the plan
- * inserted formatted (see snippets.ts); only those pieces go to the formatting
- * thread. Any other file, or one whose pieces do not fit, is formatted whole, and
- * what that teaches about formatted texts goes into `store`. `run` carries what the
- * planning already sent; it is closed here.
  */
-export async function formatChanges(
+export async function formatFiles(
   root: string,
   changes: FileChange[],
   checks: CheckResult[],
-  { store = fileCheckedStore(root), run = new FormatRun(root) }: FormatOptions = {},
 ): Promise<FileChange[]> {
-  const known = store.read();
-  const learned: string[] = [];
+  const inputs = changes.flatMap((change): FormatInput[] => {
+    const { path, before, after, regions } = change;
+    const filepath = join(root, path);
+    if (after === null) return [];
+    if (before === null) return [{ kind: 'file', path, filepath, text: after }];
+    return regions
+      ? [{ kind: 'pieces', path, filepath, pieces: describePieces(after, regions) }]
+      : [];
+  });
+  if (inputs.length === 0) return changes;
+  const outcomes = await formatOnThread(inputs);
   const formatted = new Map<string, string>();
   const failures: (FormatOutcome & { ok: false })[] = [];
-  const byPath = new Map(changes.map((change) => [change.path, change]));
-  // Texts of large files are hashed once each: before the plan, as planned, after.
-  const digests = new Map<string, string>();
-  const digestOf = (text: string): string => {
-    let digest = digests.get(text);
-    if (digest === undefined) {
-      digest = sha1(text);
-      digests.set(text, digest);
+  for (const outcome of outcomes) {
+    checks.push({
+      check: 'parse+format',
+      target: outcome.path,
+      ok: outcome.ok,
+      scope: outcome.ok ? (outcome.kind === 'file' ? 'file' : 'inserted code') : outcome.scope,
+      durationMs: outcome.durationMs,
+      ...(outcome.ok ? {} : { output: outcome.reason }),
+    });
+    if (!outcome.ok) {
+      failures.push(outcome);
+    } else if (outcome.kind === 'file') {
+      formatted.set(outcome.path, outcome.after);
+    } else {
+      const change = changes.find((candidate) => candidate.path === outcome.path) as FileChange;
+      const after = change.after as string;
+      formatted.set(outcome.path, spliceFormatted(after, change.regions ?? [], outcome.pieces));
     }
-    return digest;
-  };
-  const whole = (change: FileChange, after: string): FormatInput => ({
-    kind: 'file',
-    path: change.path,
-    filepath: join(root, change.path),
-    text: after,
-    // For a file the plan spliced: whether it was formatted before, for next time.
-    ...(change.regions && change.before !== null ? { before: change.before } : {}),
-  });
-  const request: FormatInput[] = changes.flatMap((change): FormatInput[] => {
-    if (change.after === null) return [];
-    if (!change.regions || change.before === null) return [whole(change, change.after)];
-    return [
-      {
-        kind: 'pieces',
-        path: change.path,
-        filepath: join(root, change.path),
-        beforeDigest: digestOf(change.before),
-        pieces: describePieces(change.after, change.regions),
-      },
-    ];
-  });
-  try {
-    let replies: Promise<FormatOutcome[]> | undefined = run.format(request, known);
-    // While the thread formats: the digest of each spliced file as planned, which is
-    // its formatted text whenever the inserted code came formatted already. A large
-    // file then costs no hashing once the formatting is back.
-    for (const change of changes)
-      if (change.regions && change.after !== null) digestOf(change.after);
-    // At most two rounds: pieces first, then whole files for those that need it.
-    while (replies) {
-      const retry: FormatInput[] = [];
-      for (const outcome of await replies) {
-        const change = byPath.get(outcome.path) as FileChange & { after: string };
-        const scope = !outcome.ok
-          ? outcome.scope
-          : outcome.kind === 'pieces'
-            ? 'inserted code'
-            : 'file';
-        if (outcome.ok && outcome.kind === 'whole') {
-          retry.push(whole(change, change.after));
-          continue;
-        }
-        checks.push({
-          check: 'parse+format',
-          target: outcome.path,
-          ok: outcome.ok,
-          scope,
-          durationMs: outcome.durationMs,
-          ...(outcome.ok ? {} : { output: outcome.reason }),
-        });
-        if (!outcome.ok) {
-          failures.push(outcome);
-          continue;
-        }
-        let after: string;
-        if (outcome.kind === 'pieces') {
-          after = spliceFormatted(change.after, change.regions ?? [], outcome.pieces);
-        } else {
-          after = outcome.after;
-          if (outcome.beforeFormatted && change.before !== null)
-            learned.push(checkedKey(outcome.optionsId, digestOf(change.before)));
-        }
-        learned.push(checkedKey(outcome.optionsId, digestOf(after)));
-        formatted.set(outcome.path, after);
-      }
-      replies = retry.length > 0 ? run.format(retry, known) : undefined;
-    }
-  } finally {
-    // Not awaited: the thread ends while the files are written (the run awaits it last).
-    void run.close();
-  }
-  if (learned.some((key) => !known.includes(key))) {
-    store.write([...new Set([...known, ...learned])].slice(-CHECKED_LIMIT));
   }
   const config = failures.find((failure) => failure.scope === 'config');
   if (config?.scope === 'config') {

@@ -120,6 +120,65 @@ function appendSpecifierLines(
 }
 
 /**
+ * Specifiers of an import's list with their offsets in `source` (`at` is where the
+ * list starts): where a name can be added or taken out without touching the rest.
+ */
+function specifierSpans(list: string, at: number): { start: number; end: number; local: string }[] {
+  const spans: { start: number; end: number; local: string }[] = [];
+  let offset = 0;
+  for (const part of list.split(',')) {
+    const lead = part.length - part.trimStart().length;
+    const text = part.trim();
+    if (text !== '') {
+      const local =
+        text
+          .split(/\s+as\s+/)
+          .pop()
+          ?.replace(/^type\s+/, '') ?? text;
+      spans.push({ start: at + offset + lead, end: at + offset + lead + text.length, local });
+    }
+    offset += part.length + 1;
+  }
+  return spans;
+}
+
+/**
+ * Whether an import is laid out as the kit prints one (`import { a, b } from 'x';`)
+ * or one name per line: the layouts prettier gives it, so the whole statement can be
+ * formatted again. Any other layout is the host's own, and keeps it.
+ */
+function inPrettierLayout(
+  statement: string,
+  specifiers: Specifier[],
+  quote: string,
+  module: string,
+): boolean {
+  return (
+    statement === printImport(specifiers, quote, module) ||
+    /^import\s+(type\s+)?\{\n([ \t]+[^\n,]+,\n)*[ \t]+[^\n,]+,?\n\}/.test(statement)
+  );
+}
+
+/**
+ * `names` added to an import in the host's own layout: after its last name, with the
+ * separator its list uses, and nothing else of the statement changed.
+ */
+function insertSpecifiers(
+  source: string,
+  listStart: number,
+  list: string,
+  added: readonly Specifier[],
+): ContextEdit[] | undefined {
+  const spans = specifierSpans(list, listStart);
+  const last = spans[spans.length - 1];
+  if (!last) return undefined;
+  const first = spans[0] as (typeof spans)[number];
+  const separator = spans.length > 1 ? source.slice(first.end, spans[1]?.start) : ', ';
+  const text = added.map((specifier) => `${separator}${specifier.text}`).join('');
+  return [{ start: last.end, end: last.end, text, context: 'literal' }];
+}
+
+/**
  * The edits that add `names` to the file's named import from `module`, or add that
  * import after the last one (none when every name is imported already), later
  * offsets first. Two value imports from the same module make the target ambiguous,
@@ -171,16 +230,21 @@ export function namedImportsEdits(
     // In `import type { … }` every name is a type already.
     typeOnlyStatement ? { ...specifier, text: specifier.text.replace(/^type\s+/, '') } : specifier,
   );
+  const fitsStatement = !typeOnlyStatement || missing.every((name) => name.typeOnly);
   const appended =
-    target[0].includes('\n') && (!typeOnlyStatement || missing.every((name) => name.typeOnly))
+    target[0].includes('\n') && fitsStatement
       ? appendSpecifierLines(source, { index: target.index, text: target[0] }, added)
       : undefined;
   if (appended) return appended;
-  const merged = printImport(
-    [...(listed ?? parseSpecifiers(list, typeOnlyStatement)), ...missing.map(toSpecifier)],
-    target[3] ?? "'",
-    module,
-  );
+  const specifiers = listed ?? parseSpecifiers(list, typeOnlyStatement);
+  const quote = target[3] ?? "'";
+  const statement = target[0].replace(/[ \t]+$/, '');
+  if (fitsStatement && !inPrettierLayout(statement, specifiers, quote, module)) {
+    const listStart = target.index + target[0].indexOf('{') + 1;
+    const inserted = insertSpecifiers(source, listStart, list, added);
+    if (inserted) return inserted;
+  }
+  const merged = printImport([...specifiers, ...missing.map(toSpecifier)], quote, module);
   return [
     {
       start: target.index,
@@ -209,9 +273,25 @@ export function removeNamedImports(
     for (const specifier of specifiers) remaining.delete(specifier.local);
     const start = match.index;
     const end = start + match[0].length;
-    if (kept.length > 0) {
-      result =
-        result.slice(0, start) + printImport(kept, match[3] ?? "'", module) + result.slice(end);
+    const quote = match[3] ?? "'";
+    if (
+      kept.length > 0 &&
+      !inPrettierLayout(match[0].replace(/[ \t]+$/, ''), specifiers, quote, module)
+    ) {
+      // The host's own layout: each name taken out with the separator before it (after
+      // it, for the first), as a name was added.
+      const listStart = start + match[0].indexOf('{') + 1;
+      const spans = specifierSpans(match[2] ?? '', listStart);
+      for (let index = spans.length - 1; index >= 0; index -= 1) {
+        const span = spans[index] as (typeof spans)[number];
+        if (!names.includes(span.local)) continue;
+        const from = index > 0 ? (spans[index - 1] as (typeof spans)[number]).end : span.start;
+        const to = index > 0 ? span.end : (spans[index + 1]?.start ?? span.end);
+        result = result.slice(0, from) + result.slice(to);
+        spans.splice(index, 1);
+      }
+    } else if (kept.length > 0) {
+      result = result.slice(0, start) + printImport(kept, quote, module) + result.slice(end);
     } else {
       const lineEnd = result.charAt(end) === '\n' ? end + 1 : end;
       result = result.slice(0, start) + result.slice(lineEnd);

@@ -109,29 +109,46 @@ export function describePieces(text: string, regions: readonly Region[]): (Piece
 }
 
 export interface SnippetJob {
-  /** Formats the wrapped source; rejects on a syntax error. */
-  format: (source: string) => Promise<string>;
+  /** Formats the wrapped source at this print width; rejects on a syntax error. */
+  format: (source: string, printWidth: number) => Promise<string>;
   /** One level of indentation under the file's prettier options. */
   level: string;
+  /** Columns a tab takes (prettier's `tabWidth`). */
+  tabWidth: number;
+  printWidth: number;
   /** Whether statements end with `;` (prettier's `semi`). */
   semi: boolean;
 }
 
+function columns(indent: string, tabWidth: number): number {
+  return [...indent].reduce((sum, char) => sum + (char === '\t' ? tabWidth : 1), 0);
+}
+
 /**
- * A piece formatted in a wrapper that reproduces its surroundings. Undefined when it
- * does not fit where it goes (its indentation differs from its neighbours', or the
- * wrapper came back changed): the file must then be formatted whole.
+ * A piece formatted in a wrapper that reproduces its surroundings, at the indentation
+ * of its neighbours (one level deeper after a line that opens a block), with the
+ * print width left at that depth. The host's own lines are not looked at beyond that:
+ * they may not be formatted, and they stay as they are. Undefined when the piece is
+ * kept as the kit wrote it: it does not start a line, the wrapper came back changed,
+ * or moving it to its depth would move the lines of a template literal.
  */
 export async function formatPiece(
   piece: Piece,
-  { format, level, semi }: SnippetJob,
+  { format, level, tabWidth, printWidth, semi }: SnippetJob,
 ): Promise<string | undefined> {
+  if (!piece.atLineStart) return undefined;
+  const base = piece.context === 'statement' ? '' : level;
+  const target =
+    piece.context === 'statement' ? '' : piece.previousIndent + (piece.previousOpens ? level : '');
+  const extra = columns(target, tabWidth) - columns(base, tabWidth);
   const wrapped = wrap(piece.context, piece.body, semi);
-  const formatted = wrapped.unwrap(await format(wrapped.source));
-  if (formatted === undefined || !piece.atLineStart) return undefined;
-  const expected =
-    piece.previousIndent + (piece.previousOpens && piece.context !== 'statement' ? level : '');
-  return indentOf(formatted.split('\n')[0] ?? '') === expected ? formatted : undefined;
+  const formatted = wrapped.unwrap(await format(wrapped.source, printWidth - extra));
+  if (formatted === undefined || target === base) return formatted;
+  if (formatted.includes('`')) return undefined;
+  return formatted
+    .split('\n')
+    .map((line) => (line.startsWith(base) && line !== '' ? target + line.slice(base.length) : line))
+    .join('\n');
 }
 
 /**

@@ -37,7 +37,7 @@ describe('VirtualTree.splice', () => {
     expect(regionTexts(t)).toEqual(['import { a, b, c } from "x";;']);
   });
 
-  it('stops tracking when regions of two contexts merge: the file is then formatted whole', () => {
+  it('stops tracking when regions of two contexts merge: the inserted code is then kept as written', () => {
     const t = tree('x\n');
     t.splice(FILE, 2, 2, 'a\n', 'statement');
     t.splice(FILE, 4, 4, 'b\n', 'member');
@@ -54,18 +54,5 @@ describe('VirtualTree.splice', () => {
       [FILE, undefined],
       ['new.ts', undefined],
     ]);
-  });
-});
-
-describe('VirtualTree created files', () => {
-  it('tells of each file the plan creates, with its text, and of no other write', () => {
-    const created: [string, string][] = [];
-    const t = new VirtualTree(memorySource({ [FILE]: 'old\n' }), (path, text) =>
-      created.push([path, text]),
-    );
-    t.write(FILE, 'new\n');
-    t.write('b.ts', 'b\n');
-    t.splice(FILE, 0, 0, 'more\n', 'statement');
-    expect(created).toEqual([['b.ts', 'b\n']]);
   });
 });

@@ -42,7 +42,8 @@ export interface FileChange {
   after: string | null;
   /**
    * For an existing file changed only by splices of known context: every span that
-   * differs from `before`, in order. Absent when the file was rewritten as a whole.
+   * differs from `before`, in order, which is all that gets formatted. Absent when
+   * the file was rewritten as a whole (a removal): it is then kept as planned.
    */
   regions?: Region[];
   /** The existing file's identity on disk when the plan read it (FileSource.stamp). */
@@ -100,11 +101,7 @@ export class VirtualTree {
   /** Spliced spans per path; a path written as a whole has none (and loses them). */
   private readonly spliced = new Map<string, Region[]>();
 
-  /** `created` hears of every file the plan creates, with its text, as it is written. */
-  constructor(
-    private readonly source: FileSource,
-    private readonly created?: (path: string, text: string) => void,
-  ) {}
+  constructor(private readonly source: FileSource) {}
 
   private original(path: string): string | null {
     if (!this.originals.has(path)) this.originals.set(path, this.source.read(path));
@@ -120,18 +117,17 @@ export class VirtualTree {
   }
 
   write(path: string, content: string): void {
-    const original = this.original(path);
+    this.original(path);
     this.current.set(path, content);
     this.spliced.delete(path);
-    if (original === null) this.created?.(path, content);
   }
 
   /**
    * Replaces `[start, end)` of the file's current text with `text`, remembering the
    * new span and its context. Recorded spans after it shift; spans it overlaps or
    * touches merge with it (two jobs of a batch inserting at the same anchor give one
-   * span). Spans of two real contexts that merge make the file untracked, so it is
-   * formatted as a whole.
+   * span). Spans of two real contexts that merge make the file untracked: its
+   * inserted code is then kept as written, since no wrapper fits it.
    */
   splice(path: string, start: number, end: number, text: string, context: RegionContext): void {
     const source = this.read(path);

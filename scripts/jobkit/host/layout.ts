@@ -67,20 +67,6 @@ export function jobFiles(layout: HostLayout, names: Pick<JobNames, 'kebab'>): Jo
   };
 }
 
-/**
- * A file in each place a new job is written to: the shared files it edits and, in
- * each folder its own files go, a file of the kind it creates there.
- */
-export function placesWritten(layout: HostLayout): string[] {
-  return [
-    layout.queuesFile,
-    layout.sharedIndexFile,
-    layout.workerFile,
-    layout.queueServiceFile,
-    ...Object.values(jobFiles(layout, { kebab: 'new' })),
-  ];
-}
-
 /** `from` → `to` as a relative module specifier without extension, e.g. `../handlers/x.handler`. */
 export function moduleSpecifier(from: string, to: string): string {
   const fromParts = from.split('/').slice(0, -1);

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
 import type { CommitFs } from '../core/commit.js';
-import { FormatRun } from '../core/format.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
 import { startTestRunner, vitestProjectOf, type StartedTestRunner } from '../core/verify.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
-import { placesWritten } from '../host/layout.js';
 import { planJobs } from './plan-job.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
@@ -55,7 +53,6 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   const report = emptyReport('generate', dryRun);
   let release: (() => void) | undefined;
   let startedRunner: StartedTestRunner | undefined;
-  let formatting: FormatRun | undefined;
   // Vitest loads itself while the job is planned and formatted: only the tests are
   // left to run once the files are written.
   const startingRunner =
@@ -63,16 +60,10 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   // Its failure is reported where it is awaited, or not at all if no tests run.
   startingRunner?.catch(() => undefined);
   try {
-    // Prettier works while the job is planned: on each file the plan creates, as
-    // soon as it is rendered, and on the configuration of every place it writes to.
-    // Opened first, so that every way out of the run closes it.
-    const run = new FormatRun(root);
-    formatting = run;
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = acquireLock(root);
-    const tree = new VirtualTree(diskSource(root), (path, text) => run.ahead(path, text));
+    const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
-    run.prepare(placesWritten(layout));
     if (startingRunner) {
       const project = vitestProjectOf(root, layout.handlerTestsDir, layout.testRunner);
       // Other runners (jest) start when the tests run.
@@ -96,7 +87,6 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
         verify,
         keep,
         testRunner: layout.testRunner,
-        formatting: run,
         ...(startedRunner ? { startedRunner } : {}),
         ...(fs ? { fs } : {}),
       },
@@ -108,15 +98,11 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   } catch (error) {
     recordError(report, error);
   } finally {
-    // Awaited: a caller may end the process at once (plop does on failure), and a
-    // formatting thread cut off mid-way can abort it (see stopFormatThread).
-    await Promise.all([
-      formatting?.close(),
-      startingRunner?.then(
-        (runner) => runner.dispose(),
-        () => undefined,
-      ),
-    ]);
+    // Awaited: a caller may end the process at once (plop does on failure).
+    await startingRunner?.then(
+      (runner) => runner.dispose(),
+      () => undefined,
+    );
     release?.();
   }
   return report;

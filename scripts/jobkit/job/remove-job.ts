@@ -2,7 +2,6 @@ import { readdirSync } from 'node:fs';
 import type { ParserOptions } from 'prettier';
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
-import { FormatRun } from '../core/format.js';
 import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
@@ -294,10 +293,7 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
   const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
   const report = emptyReport('remove', dryRun);
   let release: (() => void) | undefined;
-  let formatting: FormatRun | undefined;
   try {
-    // Opened first, so that every way out of the run closes it (see generateJobs).
-    formatting = new FormatRun(root);
     const parsed = jobNameSchema.safeParse(options.name);
     if (!parsed.success) {
       throw new AnswersRejectedError([
@@ -318,7 +314,6 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
         verify,
         keep,
         testRunner: layout.testRunner,
-        formatting,
         ...(fs ? { fs } : {}),
       },
       report,
@@ -328,7 +323,6 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
   } catch (error) {
     recordError(report, error);
   } finally {
-    await formatting?.close();
     release?.();
   }
   return report;
