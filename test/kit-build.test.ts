@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatFiles, type CheckResult } from '../scripts/jobkit/core/format.js';
+import type { FileChange } from '../scripts/jobkit/core/tree.js';
 import { repoRoot } from './support/temp-host.js';
 
 function filesUnder(dir: string): string[] {
@@ -33,7 +35,7 @@ describe('the compiled kit', () => {
         'cli/write-schema.js',
         'plop/plopfile.js',
         'core/format-thread.js',
-        'core/format-start.js',
+        'core/format.js',
         'templates.js',
       ]),
     );
@@ -53,36 +55,46 @@ describe('the formatting thread of the compiled kit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobkit-thread-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('finishes the work in flight when stopped, and only then ends', async () => {
+  /** Runs `body` in a process of its own (the thread serves a main thread) with the compiled formatFiles. */
+  async function inProcess(body: string): Promise<string> {
     const built = await builtKit();
-    // A process of its own (the thread starts only on a main thread): it asks for a
-    // configuration lookup and a file's formatting, stops the thread at once, and
-    // prints what came back before it was stopped. A thread cut off mid-way sends
-    // nothing, and with a file operation in flight can abort the process on Node 20.
-    const script = join(dir, 'close-thread.mjs');
-    const file = join(repoRoot, 'apps/worker/src/closing.ts');
+    const script = join(dir, `run-${Math.random().toString(36).slice(2)}.mjs`);
     writeFileSync(
       script,
-      `
-      const { takeFormatThread, stopFormatThread } = await import(${JSON.stringify(pathToFileURL(join(built, 'core/format-start.js')).href)});
-      const thread = takeFormatThread();
-      const replies = [];
-      thread.worker.on('message', (reply) => replies.push(reply));
-      thread.worker.postMessage({ prepare: [${JSON.stringify(file)}] });
-      thread.worker.postMessage({
-        id: 7,
-        files: [{ kind: 'file', path: 'closing.ts', filepath: ${JSON.stringify(file)}, text: 'export const a = "b"' }],
-        known: [],
-      });
-      await stopFormatThread(thread);
-      process.stdout.write(JSON.stringify(replies.map((reply) => 'id' in reply ? { id: reply.id, outcomes: reply.outcomes.map(({ ok, after }) => ({ ok, after })) } : reply)));
-      `,
+      `const { formatFiles, startFormatThread } = await import(${JSON.stringify(pathToFileURL(join(built, 'core/format.js')).href)});\n${body}`,
     );
-    const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
-    // The formatting came back, then the thread said nothing was in flight any more.
-    expect(JSON.parse(output)).toEqual([
-      { id: 7, outcomes: [{ ok: true, after: "export const a = 'b';\n" }] },
-      { closed: true },
-    ]);
+    return execFileSync(process.execPath, [script], { encoding: 'utf8' });
+  }
+
+  it('formats as the sources do: the same files, the same checks', async () => {
+    const inserted = '  register( "a",handler )\n';
+    const before = 'function start() {\n  run()\n}\n';
+    const at = before.indexOf('}');
+    const change = {
+      path: 'apps/worker/src/worker.ts',
+      before,
+      after: before.slice(0, at) + inserted + before.slice(at),
+      regions: [{ start: at, end: at + inserted.length, context: 'block' }],
+    };
+    const created = { path: 'apps/worker/src/new.ts', before: null, after: 'export const a = "b"' };
+    const output = await inProcess(
+      `const checks = [];
+      const changes = await formatFiles(${JSON.stringify(repoRoot)}, ${JSON.stringify([change, created])}, checks);
+      process.stdout.write(JSON.stringify({ changes, checks: checks.map(({ durationMs, ...check }) => check) }));`,
+    );
+    const checks: CheckResult[] = [];
+    const changes = await formatFiles(repoRoot, [change as FileChange, created], checks);
+    expect(JSON.parse(output)).toEqual({
+      changes,
+      checks: checks.map(({ durationMs: _durationMs, ...check }) => check),
+    });
+    // Only the inserted line is formatted; the host's `run()` keeps its missing semicolon.
+    expect(changes[0]?.after).toBe("function start() {\n  run()\n  register('a', handler);\n}\n");
+  });
+
+  it('ends with the process when the run formatted nothing while prettier was loading', async () => {
+    // The thread is stopped once nothing is in flight on it: cut off while loading
+    // prettier, it can abort the whole process on Node 20.
+    expect(await inProcess("startFormatThread();\nprocess.stdout.write('done');")).toBe('done');
   });
 });
