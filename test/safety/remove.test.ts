@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +58,7 @@ describe('remove', () => {
         QUEUES,
         'export const QUEUE_NAMES = {} as const;\n\nexport type QueueKey = keyof typeof QUEUE_NAMES;\n',
       );
-      // The kit's helper modules stay once added, so this host has them already.
+      // The host's other code still uses the kit's helper modules, so they stay.
       host.write(INDEX, "export * from './queues';\nexport * from './job-data';\n");
       host.write(
         WORKER,
@@ -100,6 +101,39 @@ describe('remove', () => {
       });
       expect(report.errors).toEqual([]);
       expect(host.hash()).toBe(empty);
+    } finally {
+      host.remove();
+    }
+  });
+
+  it('round trip in a host whose files are not prettier-clean: git status is as before, the support modules the jobs brought gone too', async () => {
+    const host = createTempHost(join(repoRoot, 'test/fixtures/acme-host'));
+    try {
+      // The files the jobs edit, as a person might have left them.
+      const unformatted =
+        '\nconst  untouched  =  {a:1,b:"two"}\n\n\nexport function  alsoUntouched( x:number ){ return x+1 }\n';
+      for (const file of [QUEUES, INDEX, WORKER, SERVICE]) {
+        host.write(
+          file,
+          `// kept as it is\n${host.read(file).replace(/;\n\n/g, '\n\n\n')}${unformatted}`,
+        );
+      }
+      const git = (...args: string[]) =>
+        execFileSync('git', args, { cwd: host.root, encoding: 'utf8' });
+      git('init', '-q');
+      git('add', '-A');
+      git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'host');
+      const answers = JSON.parse(
+        readFileSync(join(repoRoot, 'test/answers/acme-batch.json'), 'utf8'),
+      ) as unknown;
+      await generateQuietly(host.root, answers);
+      expect(git('status', '--porcelain')).toContain('?? apps/worker/src/runtime/');
+
+      for (const name of ['ACCOUNT_CLOSURE', 'USAGE_DIGEST']) {
+        const report = await removeJob({ root: host.root, kitRoot: repoRoot, name, verify: false });
+        expect(report.errors).toEqual([]);
+      }
+      expect(git('status', '--porcelain') + git('diff')).toBe('');
     } finally {
       host.remove();
     }

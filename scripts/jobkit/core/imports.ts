@@ -155,7 +155,9 @@ function inPrettierLayout(
 ): boolean {
   return (
     statement === printImport(specifiers, quote, module) ||
-    /^import\s+(type\s+)?\{\n([ \t]+[^\n,]+,\n)*[ \t]+[^\n,]+,?\n\}/.test(statement)
+    /^import\s+(type\s+)?\{\n([ \t]+[^\n,]+,\n)*[ \t]+[^\n,]+,?\n\} from (['"])[^'"\n]+\3;$/.test(
+      statement,
+    )
   );
 }
 

@@ -167,7 +167,12 @@ export function spliceFormatted(
     if (piece === undefined) continue;
     const inserted = text.slice(region.start, region.end);
     const { lead, trail } = split(inserted);
-    const replacement = lead + piece + trail;
+    // As prettier prints a block: no blank line after its opening brace or before its
+    // closing one.
+    const opens = /[{[]\n$/.test(text.slice(0, region.start));
+    const closes = /^[ \t]*[}\]]/.test(text.slice(region.end));
+    const replacement =
+      (opens ? '' : lead) + piece + (closes ? trail.replace(/^(\n?)[\s\S]*$/, '$1') : trail);
     // Code inserted formatted already leaves the text as it is, not copied: the file
     // may be large.
     if (replacement === inserted) continue;

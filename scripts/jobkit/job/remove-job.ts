@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import type { ParserOptions } from 'prettier';
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
+import { formatFiles } from '../core/format.js';
 import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
@@ -18,6 +19,7 @@ import { TEMPLATES } from './actions.js';
 import { registrationPattern } from './anchors.js';
 import { jobNameSchema } from './answers.schema.js';
 import { jobNames, type JobNames } from './names.js';
+import { supportFiles, supportPaths, supportTemplateData } from './support-files.js';
 
 export interface RemoveOptions {
   root: string;
@@ -90,6 +92,58 @@ function withoutUnused(source: string, module: string, names: readonly string[])
   );
 }
 
+/**
+ * Removes a line the kit generated as its template renders it (single quotes, a
+ * semicolon), or as the host's prettier configuration formatted it (double quotes,
+ * no semicolon).
+ */
+function removeGeneratedLine(source: string, line: string): string | undefined {
+  const spellings = [line, line.replace(/'/g, '"')].flatMap((spelling) => [
+    spelling,
+    spelling.replace(/;$/, ''),
+  ]);
+  for (const spelling of spellings) {
+    const removed = removeLine(source, spelling);
+    if (removed !== undefined) return removed;
+  }
+  return undefined;
+}
+
+/**
+ * Imports the removal printed on one line (`import { a, b } from 'x';`) that the file
+ * had laid out one name per line, as prettier lays out an import too long for a
+ * line: laid out again as the host's prettier prints them now that they are
+ * shorter, so a removal gives back the import the first job found.
+ */
+async function reflowImports(
+  root: string,
+  path: string,
+  before: string,
+  after: string,
+): Promise<string> {
+  const oneLine = /^import (?:type )?\{[^}\n]*\} from (['"])([^'"\n]+)\1;$/gm;
+  const reprinted = [...after.matchAll(oneLine)].filter((match) => {
+    const module = escapeRegExp(match[2] ?? '');
+    const was = new RegExp(
+      String.raw`^import\s+(?:type\s+)?\{[^}]*\}\s*from\s*(['"])${module}\1`,
+      'm',
+    );
+    return !before.includes(match[0]) && (was.exec(before)?.[0].includes('\n') ?? false);
+  });
+  if (reprinted.length === 0) return after;
+  const [formatted] = await formatFiles(
+    root,
+    [{ path, before: null, after: reprinted.map((match) => match[0]).join('\n') }],
+    [],
+  );
+  const statements = (formatted?.after ?? '').trimEnd().split(/\n(?=import )/);
+  let result = after;
+  reprinted.forEach((match, index) => {
+    result = result.replace(match[0], () => statements[index] ?? match[0]);
+  });
+  return result;
+}
+
 /** `file:line` of each use of the job in `source`. */
 function usesIn(file: string, source: string, pattern: RegExp): string[] {
   return source
@@ -133,8 +187,14 @@ async function removeMethod(file: string, source: string, method: string): Promi
   const [start, end] = (found[0] as Node).range;
   // Take the doc comment directly above along, and the whole lines the method spans.
   const doc = ast.comments.find((comment) => /^\s*$/.test(source.slice(comment.range[1], start)));
-  const from = source.lastIndexOf('\n', (doc?.range[0] ?? start) - 1) + 1;
-  const to = source.indexOf('\n', end) + 1 || source.length;
+  let from = source.lastIndexOf('\n', (doc?.range[0] ?? start) - 1) + 1;
+  let to = source.indexOf('\n', end) + 1 || source.length;
+  // The blank line that separated the method from the next member, or from the one
+  // before when it was the last, goes with it.
+  const blankBefore = /\n([ \t]*\n)$/.exec(source.slice(0, from));
+  const blankAfter = /^[ \t]*\n/.exec(source.slice(to));
+  if (blankBefore && blankAfter) to += blankAfter[0].length;
+  else if (blankBefore && /^[ \t]*\}/.test(source.slice(to))) from -= blankBefore[1]?.length ?? 0;
   return source.slice(0, from) + source.slice(to);
 }
 
@@ -171,14 +231,23 @@ async function planRemoval(
       new RegExp(`\\b${names.constant}\\b`),
     );
   }
-  tree.write(
-    layout.queuesFile,
-    queues.slice(0, entryMatch.index) + queues.slice(entryMatch.index + entryMatch[0].length),
-  );
+  let entryStart = entryMatch.index;
+  // The last entry without a comma (prettier's `trailingComma: "none"`): the comma the
+  // kit added to the entry before it goes too.
+  if (!entryMatch[0].includes(',')) {
+    const before = queues.slice(0, entryStart).replace(/\s+$/, '');
+    if (before.endsWith(',')) entryStart = before.length - 1;
+  }
+  const withoutEntry =
+    queues.slice(0, entryStart) +
+    (entryStart < entryMatch.index ? queues.slice(entryStart + 1, entryMatch.index) : '') +
+    queues.slice(entryMatch.index + entryMatch[0].length);
+  // The last entry gone: the object is `{}` again, as the first job found it.
+  tree.write(layout.queuesFile, withoutEntry.replace(/(QUEUE_NAMES\s*=\s*)\{\n\}/, '$1{}'));
 
   const exportLine = `export * from '${moduleSpecifier(layout.sharedIndexFile, files.contract)}';`;
   const sharedIndex = readText(tree, layout.sharedIndexFile, 'the shared exports');
-  const index = removeLine(sharedIndex, exportLine);
+  const index = removeGeneratedLine(sharedIndex, exportLine);
   if (index === undefined) {
     notCertain(
       layout.sharedIndexFile,
@@ -199,7 +268,7 @@ async function planRemoval(
   const workerSource = readText(tree, layout.workerFile, 'the worker registrations');
   let worker = workerSource;
   const importLine = templates.render(TEMPLATES.workerImport, data).trim();
-  const withoutImport = removeLine(worker, importLine);
+  const withoutImport = removeGeneratedLine(worker, importLine);
   if (withoutImport === undefined) {
     notCertain(
       layout.workerFile,
@@ -237,7 +306,15 @@ async function planRemoval(
       new RegExp(`\\b${names.pascal}JobData\\b`),
     );
   }
-  tree.write(layout.workerFile, withoutUnused(workerImports, shared, ['QUEUE_NAMES']));
+  tree.write(
+    layout.workerFile,
+    await reflowImports(
+      root,
+      layout.workerFile,
+      workerSource,
+      withoutUnused(workerImports, shared, ['QUEUE_NAMES']),
+    ),
+  );
 
   const serviceSource = readText(tree, layout.queueServiceFile, 'QueueService');
   const service = await removeMethod(layout.queueServiceFile, serviceSource, names.enqueueMethod);
@@ -256,7 +333,12 @@ async function planRemoval(
   }
   tree.write(
     layout.queueServiceFile,
-    withoutUnused(serviceImports, 'bullmq', ['Job', 'JobsOptions']),
+    await reflowImports(
+      root,
+      layout.queueServiceFile,
+      serviceSource,
+      withoutUnused(serviceImports, 'bullmq', ['Job', 'JobsOptions']),
+    ),
   );
 
   for (const file of Object.values(files)) if (tree.exists(file)) tree.delete(file);
@@ -270,21 +352,83 @@ async function planRemoval(
     layout.workerFile,
     layout.queueServiceFile,
   ]);
-  const uses = readWorkspace(root)
-    .flatMap((project) => sourceFiles(root, project.dir))
-    .filter((file) => !owned.has(file))
-    .flatMap((file) =>
-      usesIn(
-        file,
-        (edited.has(file) ? tree.read(file) : diskSource(root).read(file)) ?? '',
-        pattern,
-      ),
-    );
+  const disk = diskSource(root);
+  const sources = new Map(
+    readWorkspace(root)
+      .flatMap((project) => sourceFiles(root, project.dir))
+      .filter((file) => !owned.has(file))
+      .map((file) => [file, (edited.has(file) ? tree.read(file) : disk.read(file)) ?? '']),
+  );
+  const uses = [...sources].flatMap(([file, text]) => usesIn(file, text, pattern));
   if (uses.length > 0) {
     throw new NotCertainError(
       `${uses[0]}: still uses ${names.constant} (${uses.length} place${uses.length > 1 ? 's' : ''}: ${uses.slice(0, 5).join(', ')}); remove those uses first, then run again`,
       uses[0]?.split(':')[0],
     );
+  }
+  await removeUnusedSupport(tree, layout, sources, root, kitRoot);
+}
+
+/** The names a module exports by declaration. */
+function exportedNames(source: string): string[] {
+  const declarations =
+    /^export\s+(?:declare\s+)?(?:async\s+)?(?:function|class|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+  return [...source.matchAll(declarations)].map((match) => match[1] ?? '');
+}
+
+/**
+ * Removes the support modules the kit added for the jobs (see support-files.ts) that
+ * nothing left uses, and the shared index's export of them: after removing the last
+ * job, the host is as it was before the first. A module counts as the kit's only while
+ * it is exactly what the kit wrote (its template, formatted); one a person changed or
+ * wrote stays. Used means: another file names it in an import or export (the shared
+ * index's re-export aside), or names one of its exports.
+ */
+async function removeUnusedSupport(
+  tree: VirtualTree,
+  layout: HostLayout,
+  sources: Map<string, string>,
+  root: string,
+  kitRoot: string,
+): Promise<void> {
+  const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
+  const data = supportTemplateData(layout);
+  const written = supportFiles(layout);
+  const kitMade = await formatFiles(
+    root,
+    written.map((file) => ({
+      path: file.path,
+      before: null,
+      after: templates.render(file.template, data),
+    })),
+    [],
+  );
+  let candidates = kitMade.filter((file) => tree.read(file.path) === file.after);
+  const removed = new Set<string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const { path } of candidates) {
+      const module = path.replace(/^.*\//, '').replace(/\.ts$/, '');
+      const specifier = new RegExp(`['"][^'"]*\\b${escapeRegExp(module)}['"]`);
+      const named = exportedNames(tree.read(path) ?? '');
+      const used = [...sources].some(
+        ([file, text]) =>
+          file !== path &&
+          !removed.has(file) &&
+          ((file !== layout.sharedIndexFile && specifier.test(text)) ||
+            named.some((name) => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text))),
+      );
+      if (used) continue;
+      removed.add(path);
+      changed = true;
+    }
+    candidates = candidates.filter((file) => !removed.has(file.path));
+  }
+  for (const path of removed) tree.delete(path);
+  const jobDataExport = `export * from '${moduleSpecifier(layout.sharedIndexFile, supportPaths(layout).jobData)}';`;
+  if (removed.has(supportPaths(layout).jobData)) {
+    const index = tree.read(layout.sharedIndexFile) ?? '';
+    tree.write(layout.sharedIndexFile, removeGeneratedLine(index, jobDataExport) ?? index);
   }
 }
 

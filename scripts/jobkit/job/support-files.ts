@@ -26,8 +26,8 @@ export interface SupportFile {
   template: string;
 }
 
-/** The support files `jobs` need, each with the template it comes from. */
-export function supportFiles(layout: HostLayout, jobs: readonly ResolvedJob[]): SupportFile[] {
+/** The support files `jobs` need (all of them without `jobs`), each with its template. */
+export function supportFiles(layout: HostLayout, jobs?: readonly ResolvedJob[]): SupportFile[] {
   const paths = supportPaths(layout);
   const files: SupportFile[] = [
     { path: paths.jobData, template: 'support/packages/shared/src/job-data.ts.hbs' },
@@ -35,13 +35,13 @@ export function supportFiles(layout: HostLayout, jobs: readonly ResolvedJob[]): 
     { path: paths.jobOutcome, template: 'support/apps/worker/src/runtime/job-outcome.ts.hbs' },
     { path: paths.jobTimeout, template: 'support/apps/worker/src/runtime/job-timeout.ts.hbs' },
   ];
-  if (jobs.some((job) => job.followUps.length > 0)) {
+  if (!jobs || jobs.some((job) => job.followUps.length > 0)) {
     files.push(
       { path: paths.producer, template: 'support/apps/worker/src/runtime/producer.ts.hbs' },
       { path: paths.redis, template: 'support/apps/worker/src/runtime/redis.ts.hbs' },
     );
   }
-  if (jobs.some((job) => job.webhookField)) {
+  if (!jobs || jobs.some((job) => job.webhookField)) {
     files.push({
       path: paths.webhookClient,
       template: 'support/apps/worker/src/services/webhook.client.ts.hbs',
