@@ -55,6 +55,18 @@ describe('gen:job command line', () => {
     expect(run.stdout).toContain('Exit codes: 0 done, 2 answers rejected');
   });
 
+  it('through pnpm as --help says (pnpm -s), --json is one JSON document, a refusal too', async () => {
+    const help = await runGenJob(host.root, ['--help']);
+    expect(help.stdout).toContain('pnpm -s gen:job --json');
+    const run = await execa(
+      'pnpm',
+      ['-s', 'gen:job', '--root', host.root, '--remove', 'NOT_A_JOB', '--json'],
+      { cwd: repoRoot, reject: false, env: { FORCE_COLOR: '0' } },
+    );
+    expect(run.exitCode).toBe(2);
+    expect(parseReport(run.stdout).exitCode).toBe(2);
+  });
+
   it('refused answers exit 2 with one line per problem, and --json lists each with its path', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(

@@ -15,7 +15,9 @@ Options:
   --remove <NAME>     remove a generated job (constant, exports, registration,
                       queue method, handler and its test)
   --dry-run           print the plan as a unified diff; write nothing
-  --json              print one JSON report on stdout
+  --json              print one JSON report on stdout; through pnpm, run
+                      pnpm -s gen:job --json (without -s, pnpm adds its own
+                      lines to stdout)
   --no-verify         skip the type-check and the generated tests
   --keep              keep the files when verification fails (no rollback)
   --root <dir>        the repository to change (default: this kit's repository)

@@ -10,7 +10,10 @@ const USAGE = `Usage: pnpm jobs:doctor [--json] [--root <dir>]
 
 Lists every queue in QUEUE_NAMES with its handler, worker registration and
 QueueService method, and reports drift between them. Exit code 1 when an error
-is found (warnings alone exit 0).`;
+is found (warnings alone exit 0).
+
+--json prints the report as one JSON document; through pnpm, run
+pnpm -s jobs:doctor --json (without -s, pnpm adds its own lines to stdout).`;
 
 function print(report: DoctorReport, out: NodeJS.WritableStream): void {
   const lines = [`Queues (${report.queues.length})`];
