@@ -127,7 +127,7 @@ export function startFormatThread(): void {
 }
 
 /** Stops the formatting thread, if one runs, once nothing is in flight on it. */
-export async function closeFormatThread(): Promise<void> {
+async function closeFormatThread(): Promise<void> {
   const closing = thread;
   thread = undefined;
   await closing?.close();
