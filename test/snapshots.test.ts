@@ -27,6 +27,19 @@ const CASES: Record<string, Case> = {
     runner: 'vitest',
     about: 'the seed example: email, database, a follow-up job, other steps',
   },
+  'seed-as-written': {
+    answers: 'seed-as-written.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about:
+      'the seed example as the seed writes it: userEmail a plain string, the recipient by its name',
+  },
+  'optional-recipients': {
+    answers: 'optional-recipients.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about: 'an optional recipient named among two, an optional webhook URL: both steps conditional',
+  },
   minimal: {
     answers: 'minimal.json',
     host: repoRoot,
