@@ -79,6 +79,18 @@ function stepName(description: string, taken: Set<string>, index: number): strin
  * The field an email goes to or a webhook posts to (see recipients.ts), or a problem
  * naming the fix.
  */
+/** The named steps of the "other" side effects, clear of the handler's other dependencies. */
+export function otherSteps(
+  descriptions: readonly string[],
+  mapFunctions: readonly string[],
+): Step[] {
+  const taken = new Set([...FIXED_DEPENDENCIES, ...mapFunctions]);
+  return descriptions.map((description, index) => ({
+    name: stepName(description, taken, index),
+    description,
+  }));
+}
+
 export function recipientField(
   fields: FieldAnswer[],
   role: RecipientRole,
@@ -241,14 +253,10 @@ export function resolveJob(
     return followUp ? [followUp] : [];
   });
 
-  const taken = new Set([
-    ...FIXED_DEPENDENCIES,
-    ...followUps.map((followUp) => followUp.mapFunction),
-  ]);
-  const steps = sideEffects.other.map((description, index) => ({
-    name: stepName(description, taken, index),
-    description,
-  }));
+  const steps = otherSteps(
+    sideEffects.other,
+    followUps.map((followUp) => followUp.mapFunction),
+  );
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
   return {
