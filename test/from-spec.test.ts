@@ -75,6 +75,6 @@ describe('pnpm gen:job --from-spec', () => {
     expect(alone.stderr).toContain('--print-answers: prints what --from-spec read');
     const both = await runGenJob(host.root, ['--from-spec', '-', '--answers', '-']);
     expect(both.exitCode).toBe(2);
-    expect(both.stderr).toContain('give one of --answers or --from-spec, not both');
+    expect(both.stderr).toContain('give either --answers or --from-spec, not both');
   });
 });

@@ -125,7 +125,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       throw new AnswersRejectedError([
         {
           path: `--${sources[1]}`,
-          message: `give one of ${sources.map((option) => `--${option}`).join(' or ')}, not both`,
+          message: `give either --${sources[0]} or --${sources[1]}, not both`,
         },
       ]);
     }

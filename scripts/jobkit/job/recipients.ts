@@ -122,3 +122,14 @@ export function describeRecipient(recipient: Recipient, role: RecipientRole): st
   ].filter(Boolean);
   return `data.${recipient.field}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
+
+/** The fields as the contract checks them: a recipient held in a plain string takes its kind. */
+export function withRecipientKinds(
+  fields: FieldAnswer[],
+  recipients: readonly (Recipient | undefined)[],
+): FieldAnswer[] {
+  return fields.map((field) => {
+    const recipient = recipients.find((candidate) => candidate?.field === field.name);
+    return recipient?.upgraded ? { ...field, type: { kind: recipient.kind } } : field;
+  });
+}

@@ -6,7 +6,12 @@ import { readContractFields, readQueueEntries, type QueueEntry } from '../host/r
 import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
 import { fitsInto, spellFieldType } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
-import { chooseRecipient, type Recipient, type RecipientRole } from './recipients.js';
+import {
+  chooseRecipient,
+  withRecipientKinds,
+  type Recipient,
+  type RecipientRole,
+} from './recipients.js';
 
 /** A job queued on another queue when this one succeeds. */
 export interface FollowUp {
@@ -165,12 +170,6 @@ export function resolveFollowUp(
   return { key, names: target, mapFunction: `to${target.pascal}`, mapping, unmapped };
 }
 
-/** The field as the contract checks it: a recipient held in a plain string takes its kind. */
-function checkedAs(field: FieldAnswer, recipients: (Recipient | undefined)[]): FieldAnswer {
-  const recipient = recipients.find((candidate) => candidate?.field === field.name);
-  return recipient?.upgraded ? { ...field, type: { kind: recipient.kind } } : field;
-}
-
 /**
  * Why a job name cannot be used in this repository: its constant, queue name, files
  * or enqueue method already exist. The prompts ask this as soon as a name is typed.
@@ -238,11 +237,14 @@ export function resolveJob(
   const webhook = sideEffects.webhook
     ? recipientField(answers.fields, 'webhook', sideEffects.webhookField, problems, prefix)
     : undefined;
+  // A plain string recipient takes the kind it is checked as: the contract's data
+  // spec checks it at run time, and a follow-up can take it as that kind.
+  const fields = withRecipientKinds(answers.fields, [email, webhook]);
   const followUps = sideEffects.triggers.flatMap((key, index) => {
     const followUp = resolveFollowUp(
       key,
       index,
-      answers,
+      { fields },
       names,
       queues,
       tree,
@@ -260,12 +262,7 @@ export function resolveJob(
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
   return {
-    // A plain string recipient takes the kind it is checked as: the contract's data
-    // spec then checks it at run time.
-    answers: {
-      ...answers,
-      fields: answers.fields.map((field) => checkedAs(field, [email, webhook])),
-    },
+    answers: { ...answers, fields },
     names,
     files,
     ...(email ? { emailField: email.field, emailOptional: !email.required } : {}),
