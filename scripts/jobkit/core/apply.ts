@@ -1,4 +1,10 @@
-import { commitChanges, nodeCommitFs, rollbackAfter, type CommitFs } from './commit.js';
+import {
+  commitChanges,
+  nodeCommitFs,
+  rollbackAfter,
+  type CommitFs,
+  type CommitMeta,
+} from './commit.js';
 import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
@@ -19,6 +25,13 @@ export interface ApplyOptions {
   /** Vitest started ahead for the project of the generated tests (see startTestRunner). */
   startedRunner?: StartedTestRunner;
   fs?: CommitFs;
+  /**
+   * Adds the changes that must keep their exact bytes (a record of hashes, copies of
+   * a person's files) once the plan is formatted.
+   */
+  finalize?: (formatted: FileChange[]) => FileChange[];
+  /** Who commits, for the journal (see commitChanges). */
+  meta: CommitMeta;
 }
 
 /** The run was stopped by a signal (Ctrl-C, a closed terminal, `kill`). */
@@ -61,12 +74,13 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const changes = await formatChanges(
+  const formatted = await formatChanges(
     options.root,
     planned,
     report.checks,
     options.formatting ? { run: options.formatting } : {},
   );
+  const changes = options.finalize ? options.finalize(formatted) : formatted;
   recordFiles(report, changes);
   if (options.dryRun) {
     report.diff = await unifiedDiff(changes);
@@ -74,8 +88,16 @@ export async function applyChanges(
   }
   const signals = watchSignals();
   try {
-    const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
+    const commit = await commitChanges(
+      options.root,
+      changes,
+      options.fs ?? nodeCommitFs,
+      options.meta,
+    );
+    let written = false;
     try {
+      await commit.write();
+      written = true;
       signals.signal.throwIfAborted();
       if (options.verify) {
         await verifyChanges(
@@ -88,11 +110,16 @@ export async function applyChanges(
         );
       }
       signals.signal.throwIfAborted();
+      await commit.finish();
     } catch (error) {
       const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
-      if (!options.keep || signals.signal.aborted) {
-        await rollbackAfter(cause, rollback);
+      if (written && options.keep && !signals.signal.aborted) {
+        await commit.finish();
+        report.keptForInspection = true;
+      } else {
+        // Set first: a rollback that fails names its files in the error it throws.
         report.rolledBack = true;
+        report.restore = await rollbackAfter(cause, () => commit.rollback());
       }
       throw cause;
     }

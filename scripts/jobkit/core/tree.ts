@@ -106,7 +106,8 @@ export class VirtualTree {
     private readonly created?: (path: string, text: string) => void,
   ) {}
 
-  private original(path: string): string | null {
+  /** The file as the source has it, before any change of the plan. */
+  original(path: string): string | null {
     if (!this.originals.has(path)) this.originals.set(path, this.source.read(path));
     return this.originals.get(path) ?? null;
   }
