@@ -26,8 +26,8 @@ export interface ApplyOptions {
   startedRunner?: StartedTestRunner;
   fs?: CommitFs;
   /**
-   * Adds the changes that must keep their exact bytes (a record of hashes, copies of
-   * a person's files) once the plan is formatted.
+   * Adds the kit's bookkeeping once the plan is formatted, in exact bytes: the record
+   * of generated files, copies of a person's files. Written with the plan, not listed.
    */
   finalize?: (formatted: FileChange[]) => FileChange[];
   /** Who commits, for the journal (see commitChanges). */
@@ -80,12 +80,14 @@ export async function applyChanges(
     report.checks,
     options.formatting ? { run: options.formatting } : {},
   );
-  const changes = options.finalize ? options.finalize(formatted) : formatted;
-  recordFiles(report, changes);
+  // The report and the diff show the job's files; the kit's own bookkeeping (the
+  // record of generated files, copies kept by --force) is written with them.
+  recordFiles(report, formatted);
   if (options.dryRun) {
-    report.diff = await unifiedDiff(changes);
+    report.diff = await unifiedDiff(formatted);
     return;
   }
+  const changes = options.finalize ? options.finalize(formatted) : formatted;
   const signals = watchSignals();
   try {
     const commit = await commitChanges(

@@ -179,8 +179,10 @@ export async function commitChanges(
     },
     async finish() {
       if (settled) return;
-      settled = true;
+      // Settled only once the journal is gone: if deleting it fails, the run fails and
+      // rolls back like any other step.
       if (journalWritten) await removeJournal(fs, root);
+      settled = true;
     },
     async rollback() {
       if (settled) return { restored: [], kept: [] };

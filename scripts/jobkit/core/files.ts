@@ -52,10 +52,15 @@ export function readBounded(file: string | 0, label: string, limit: number): str
     throw new KitError(`${label}: cannot be read: ${describeFsError(error)}`, label);
   }
   try {
-    return decodeUtf8(readAtMost(fd, label, limit), label);
+    return readOpenFile(fd, label, limit);
   } finally {
     if (fd !== 0) closeSync(fd);
   }
+}
+
+/** An open file's text, with the checks of readBounded. */
+export function readOpenFile(fd: number, label: string, limit: number): string {
+  return decodeUtf8(readAtMost(fd, label, limit), label);
 }
 
 function readAtMost(fd: number, label: string, limit: number): Buffer {

@@ -145,7 +145,7 @@ export async function restoreFiles(
   }
   if (failures.length > 0) {
     throw new KitError(
-      `could not put back every file; restore these from version control: ${failures.join('; ')}`,
+      `could not restore every file; restore these from version control: ${failures.join('; ')}`,
     );
   }
   return outcome;

@@ -184,17 +184,16 @@ export function editedJobFiles(root: string, name: string): string[] {
 function removalExtras(
   tree: VirtualTree,
   names: JobNames,
-  edited: readonly string[],
+  copies: Record<string, string>,
   changes: FileChange[],
 ): FileChange[] {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const copies = edited.map((file) => ({
-    path: `${BACKUP_DIR}/${names.constant}-${stamp}/${file}`,
+  const copied = Object.entries(copies).map(([file, copy]) => ({
+    path: copy,
     before: null,
     after: tree.original(file),
   }));
   const record = manifestChange(tree, { [names.constant]: null });
-  return [...changes, ...copies, ...(record ? [record] : [])];
+  return [...changes, ...copied, ...(record ? [record] : [])];
 }
 
 async function planRemoval(
@@ -371,6 +370,11 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
     const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
     const edited = await planRemoval(tree, layout, names, root, kitRoot, force);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const copies = Object.fromEntries(
+      edited.map((file) => [file, `${BACKUP_DIR}/${names.constant}-${stamp}/${file}`]),
+    );
+
     report.jobs = [{ name: options.name, constant: names.constant, queue: names.kebab }];
     await applyChanges(
       tree.changes(),
@@ -383,10 +387,12 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
         formatting,
         ...(fs ? { fs } : {}),
         meta: { command: 'remove', jobs: [names.constant] },
-        finalize: (changes) => removalExtras(tree, names, edited, changes),
+        finalize: (changes) => removalExtras(tree, names, copies, changes),
       },
       report,
     );
+    for (const [file, copy] of Object.entries(copies))
+      report.notices.push(`${file} was changed since it was generated; a copy is kept at ${copy}`);
     report.ok = true;
     report.exitCode = 0;
   } catch (error) {
