@@ -466,7 +466,7 @@ const REFUSED: Refused[] = [
     answers: base,
     args: (file) => ['--answers', `${file}.missing`],
     path: '--answers',
-    message: 'cannot read',
+    message: 'does not exist; pass a JSON file or - for standard input',
   },
   {
     title: 'both --answers and --remove',
