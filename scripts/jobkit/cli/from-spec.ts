@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AnswersRejectedError } from '../core/errors.js';
+import { MAX_INPUT_BYTES, readBounded } from '../core/files.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { readQueueEntries } from '../host/read-host.js';
@@ -19,15 +19,17 @@ export interface SpecArgument {
  */
 export function readSpecArgument(argument: string, cwd: string, root: string): SpecArgument {
   const source = argument === '-' ? 'standard input' : argument;
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(argument === '-' ? 0 : resolve(cwd, argument), 'utf8');
+    text = readBounded(argument === '-' ? 0 : resolve(cwd, argument), source, MAX_INPUT_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new AnswersRejectedError([{ path: '--from-spec', message: (error as Error).message }]);
+  }
+  if (text === null) {
     throw new AnswersRejectedError([
       {
         path: '--from-spec',
-        message: `cannot read ${source} (${code}); pass the filled-in job prompt (a .md file) or - for standard input`,
+        message: `${source} does not exist; pass the filled-in job prompt (a .md file) or - for standard input`,
       },
     ]);
   }
