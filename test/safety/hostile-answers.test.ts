@@ -144,11 +144,11 @@ const REFUSED: Refused[] = [
     message: 'like job [0]',
   },
   {
-    title: 'an unknown --force flag',
+    title: 'an unknown --frobnicate flag',
     answers: { ...base, name: 'WELCOME_EMAIL' },
-    args: (file) => ['--answers', file, '--force'],
+    args: (file) => ['--answers', file, '--frobnicate'],
     path: '',
-    message: "Unknown option '--force'",
+    message: "Unknown option '--frobnicate'",
   },
   // Fields
   {
@@ -404,23 +404,33 @@ const REFUSED: Refused[] = [
     title: 'email without a recipient field',
     answers: { ...base, sideEffects: { email: true } },
     path: 'sideEffects.email',
-    message: 'needs a required field of type "string (email)"',
+    message: 'needs a field holding the address to email',
   },
   {
-    title: 'email to an optional recipient',
+    title: 'email to a named field of another type',
     answers: {
       ...base,
-      fields: [field('to', 'string (email)', { required: false })],
-      sideEffects: { email: true },
+      fields: [field('to', 'string (email)'), field('count', 'integer')],
+      sideEffects: { email: true, emailField: 'count' },
     },
-    path: 'sideEffects.email',
-    message: 'is optional',
+    path: 'sideEffects.emailField',
+    message: 'whose type is integer',
+  },
+  {
+    title: 'email to a named field that is not there',
+    answers: {
+      ...base,
+      fields: [field('to', 'string (email)')],
+      sideEffects: { email: true, emailField: 'userEmail' },
+    },
+    path: 'sideEffects.emailField',
+    message: 'which is not in fields',
   },
   {
     title: 'webhook without a URL field',
     answers: { ...base, sideEffects: { webhook: true } },
     path: 'sideEffects.webhook',
-    message: 'needs a required field of type "string (url)"',
+    message: 'needs a field holding the URL to post to',
   },
   {
     title: 'blank other side effect',
@@ -466,7 +476,7 @@ const REFUSED: Refused[] = [
     answers: base,
     args: (file) => ['--answers', `${file}.missing`],
     path: '--answers',
-    message: 'cannot read',
+    message: 'does not exist; pass a JSON file or - for standard input',
   },
   {
     title: 'both --answers and --remove',

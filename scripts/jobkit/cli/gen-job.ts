@@ -1,19 +1,31 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { AnswersRejectedError } from '../core/errors.js';
+import { describeFsError, MAX_INPUT_BYTES, readBounded } from '../core/files.js';
+import { parseJson } from '../core/json.js';
 import { printReport } from './output.js';
 
 const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
+       pnpm gen:job --from-spec <file.md | -> [options]
        pnpm gen:job --remove <NAME> [options]
 
 Writes a BullMQ job from an answers file (or standard input), with no prompts.
 
 Options:
   --answers <file|->  answers for one job, or an array of them (a batch)
+  --from-spec <file|->
+                      a filled-in job prompt (the create-background-job.md
+                      layout): prints how each line was read, then generates
+  --print-answers     with --from-spec: print the answers JSON it read; write nothing
   --remove <NAME>     remove a generated job (constant, exports, registration,
-                      queue method, handler and its test)
+                      queue method, handler and its test); files changed since
+                      they were generated are refused, listed
+  --force             with --remove: delete changed files too (a copy is kept
+                      under .jobkit/removed/)
+  --recover           finish what an interrupted run left (also done by every
+                      run): undo a half-written commit, report unverified jobs
   --dry-run           print the plan as a unified diff; write nothing
   --json              print one JSON report on stdout; through pnpm, run
                       pnpm -s gen:job --json (without -s, pnpm adds its own
@@ -22,32 +34,60 @@ Options:
   --keep              keep the files when verification fails (no rollback)
   --root <dir>        the repository to change (default: this kit's repository)
   --print-config      show the effective host settings and where each came from
-  --help              show this text
+  -h, --help          show this text
+
+Answers format: the JSON Schema scripts/job-answers.schema.json (point "$schema"
+at it for completion in an editor); README.md, "Scripted runs", has an example.
+Field types:
+FIELD_TYPES
 
 Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
 (every file is left as it was, unless --keep).`;
 
 function readAnswers(source: string, cwd: string): unknown {
   const where = source === '-' ? 'standard input' : source;
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(source === '-' ? 0 : resolve(cwd, source), 'utf8');
+    text = readBounded(source === '-' ? 0 : resolve(cwd, source), where, MAX_INPUT_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new AnswersRejectedError([{ path: '--answers', message: (error as Error).message }]);
+  }
+  if (text === null) {
     throw new AnswersRejectedError([
       {
         path: '--answers',
-        message: `cannot read ${where} (${code}); pass a JSON file or - for standard input`,
+        message: `${where} does not exist; pass a JSON file or - for standard input`,
       },
     ]);
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (error) {
     throw new AnswersRejectedError([
-      { path: '--answers', message: `${where} is not valid JSON: ${(error as Error).message}` },
+      { path: '--answers', message: `${where}: ${(error as Error).message}` },
     ]);
   }
+}
+
+/** `--root` as a folder that exists, or a refusal naming it. */
+function checkedRoot(root: string, given: string): string {
+  let stats;
+  try {
+    stats = statSync(root);
+  } catch (error) {
+    throw new AnswersRejectedError([
+      {
+        path: '--root',
+        message: `${given}: ${describeFsError(error)}; pass the repository's folder`,
+      },
+    ]);
+  }
+  if (!stats.isDirectory()) {
+    throw new AnswersRejectedError([
+      { path: '--root', message: `${given}: is a file; pass the repository's folder` },
+    ]);
+  }
+  return root;
 }
 
 export interface CliContext {
@@ -74,22 +114,32 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       allowPositionals: false,
       options: {
         answers: { type: 'string' },
+        'from-spec': { type: 'string' },
+        'print-answers': { type: 'boolean', default: false },
         remove: { type: 'string' },
         root: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        recover: { type: 'boolean', default: false },
         'print-config': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
     json = values.json;
     if (values.help) {
-      stdout.write(`${USAGE}\n`);
+      // Loaded here only: the field types are the list the answers are checked against.
+      const { FIELD_TYPE_SPELLINGS } = await import('../job/field-types.js');
+      const types = `${FIELD_TYPE_SPELLINGS.join(', ')}\n`.replace(
+        /(.{1,74})(, |\n)/g,
+        (_, line: string, end: string) => `  ${line}${end === ', ' ? ',' : ''}\n`,
+      );
+      stdout.write(`${USAGE.replace('FIELD_TYPES\n', types)}\n`);
       return 0;
     }
-    const root = values.root ? resolve(cwd, values.root) : kitRoot;
+    const root = values.root ? checkedRoot(resolve(cwd, values.root), values.root) : kitRoot;
     const common = {
       root,
       kitRoot,
@@ -102,16 +152,47 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       printConfig(root, json, stdout);
       return 0;
     }
-    if (values.remove !== undefined && values.answers !== undefined) {
+    const sources = (['answers', 'from-spec', 'remove'] as const).filter(
+      (option) => values[option] !== undefined,
+    );
+    if (sources.length > 1) {
       throw new AnswersRejectedError([
-        { path: '--remove', message: 'give either --answers or --remove, not both' },
+        {
+          path: `--${sources[1]}`,
+          message: `give either --${sources[0]} or --${sources[1]}, not both`,
+        },
       ]);
     }
-    if (values.remove !== undefined) {
+    if (values['print-answers'] && values['from-spec'] === undefined) {
+      throw new AnswersRejectedError([
+        {
+          path: '--print-answers',
+          message: 'prints what --from-spec read; add --from-spec <file.md>',
+        },
+      ]);
+    }
+    if (values.recover) {
+      const { recoverRepository } = await import('../core/take-repository.js');
+      report = await recoverRepository(root);
+    } else if (values.remove !== undefined) {
       const { removeJob } = await import('../job/remove-job.js');
-      report = await removeJob({ ...common, name: values.remove });
-    } else if (values.answers !== undefined) {
-      const answers = readAnswers(values.answers, cwd);
+      report = await removeJob({ ...common, name: values.remove, force: values.force });
+    } else if (values.answers !== undefined || values['from-spec'] !== undefined) {
+      const spec =
+        values['from-spec'] === undefined
+          ? undefined
+          : await import('./from-spec.js').then((fromSpec) => {
+              const read = fromSpec.readSpecArgument(values['from-spec'] ?? '', cwd, root);
+              // stdout carries only JSON when JSON is asked for.
+              const quiet = json || values['print-answers'];
+              fromSpec.printSpecReading(read, quiet ? stderr : stdout);
+              return read;
+            });
+      if (spec && values['print-answers']) {
+        stdout.write(`${JSON.stringify(spec.reading.answers, null, 2)}\n`);
+        return 0;
+      }
+      const answers = spec ? spec.reading.answers : readAnswers(values.answers ?? '', cwd);
       // When the run verifies, vitest starts loading first (see startTestRunner): it
       // is what a verified run waits for. Then the planner and the templates load;
       // prettier's thread is already loading (scripts/bin/kit.mjs started it).
@@ -126,6 +207,10 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       await testRunner?.catch(() => undefined);
       const { generateJobs } = await import('../job/generate.js');
       report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
+      if (spec) {
+        const { locateInSpec } = await import('../spec/read-spec.js');
+        report.errors = locateInSpec(report.errors, spec.reading, spec.source);
+      }
     } else {
       throw new AnswersRejectedError([
         {

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
 import type { CommitFs } from '../core/commit.js';
-import { acquireLock } from '../core/lock.js';
+import { takeRepository } from '../core/take-repository.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
 import { startTestRunner, vitestProjectOf, type StartedTestRunner } from '../core/verify.js';
-import { diskSource, VirtualTree } from '../core/tree.js';
+import { diskSource, VirtualTree, type FileChange } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
+import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
+import { describeRecipient } from './recipients.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
 
@@ -37,10 +39,30 @@ function nextSteps(job: ResolvedJob): string[] {
     ...(job.emailField ? ['composeEmail'] : []),
     ...job.followUps.map((followUp) => followUp.mapFunction),
   ];
+  const { email, webhook } = job.recipients;
   return [
+    ...(email ? [`${job.names.constant}: emails ${describeRecipient(email, 'email')}`] : []),
+    ...(webhook
+      ? [`${job.names.constant}: posts its webhook to ${describeRecipient(webhook, 'webhook')}`]
+      : []),
     `${job.names.constant}: write the business logic in ${job.files.handler}, in default${job.names.pascal}Dependencies: ${steps.join(', ')}`,
     `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
   ];
+}
+
+/** `changes` and the record of the files each job created, as they will be written. */
+function withManifest(
+  tree: VirtualTree,
+  changes: FileChange[],
+  jobs: readonly ResolvedJob[],
+): FileChange[] {
+  const record = manifestChange(
+    tree,
+    Object.fromEntries(
+      jobs.map((job) => [job.names.constant, hashesOf(changes, Object.values(job.files))]),
+    ),
+  );
+  return record ? [...changes, record] : changes;
 }
 
 /**
@@ -61,7 +83,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   startingRunner?.catch(() => undefined);
   try {
     const answers = validateAnswers(options.answers);
-    if (!dryRun) release = acquireLock(root);
+    if (!dryRun) release = await takeRepository(root, report);
     const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
     if (startingRunner) {
@@ -89,6 +111,8 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
         testRunner: layout.testRunner,
         ...(startedRunner ? { startedRunner } : {}),
         ...(fs ? { fs } : {}),
+        meta: { command: 'generate', jobs: plan.jobs.map((job) => job.names.constant) },
+        finalize: (changes) => withManifest(tree, changes, plan.jobs),
       },
       report,
     );
