@@ -31,16 +31,27 @@ export interface GenerateOptions {
   testRunner?: Promise<StartedTestRunner>;
 }
 
+/** The functions of a job's `…Steps` still holding a placeholder. */
+export function stepsToWrite(job: ResolvedJob): string[] {
+  return job.steps.flatMap((step) => {
+    switch (step.kind) {
+      case 'work':
+      case 'database':
+        return [step.name];
+      case 'email':
+        return ['composeEmail'];
+      case 'webhook':
+        return [];
+      case 'followUp':
+        return step.followUp.unfilled.length > 0 ? [step.followUp.mapFunction] : [];
+    }
+  });
+}
+
 function nextSteps(job: ResolvedJob): string[] {
-  const steps = [
-    'perform',
-    ...(job.answers.sideEffects.database ? ['updateDatabase'] : []),
-    ...job.steps.map((step) => step.name),
-    ...(job.emailField ? ['composeEmail'] : []),
-    ...job.followUps.map((followUp) => followUp.mapFunction),
-  ];
+  const steps = stepsToWrite(job);
   return [
-    `${job.names.constant}: write the business logic in ${job.files.handler}, in default${job.names.pascal}Dependencies: ${steps.join(', ')}`,
+    `${job.names.constant}: write the business logic in ${job.files.handler}, in ${job.names.camel}Steps: ${steps.join(', ')}`,
     `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
   ];
 }

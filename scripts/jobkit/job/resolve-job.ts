@@ -11,19 +11,34 @@ import { jobNames, type JobNames } from './names.js';
 export interface FollowUp {
   key: string;
   names: JobNames;
-  /** The dependency that builds its data, e.g. `toNotificationEmail`. */
+  /** The step that builds its data, e.g. `toNotificationEmail`. */
   mapFunction: string;
+  /** Its data type, e.g. `NotificationEmailJobData`. */
+  dataType: string;
+  /**
+   * Where its data type is declared: undefined for a kit contract (the shared package,
+   * with `<KEY>_JOB` giving its queue and run policy), else the host file declaring it.
+   */
+  declaredIn?: string;
   /** Target field ← source field, for every field the kit could map. */
   mapping: { target: string; source: string }[];
+  /** Required target fields this job's data has no match for: left to write. */
+  unfilled: string[];
   /** Optional target fields that this job's data has no match for. */
   unmapped: string[];
 }
 
-/** An "other" side effect: a named, typed step the developer fills in. */
-export interface Step {
-  name: string;
-  description: string;
-}
+/**
+ * One step of the handler, in the order the job runs them: the database work, the
+ * job's own steps ("other" side effects, or its purpose when it has none), the
+ * email, the webhook, then the follow-up jobs.
+ */
+export type Step =
+  | { kind: 'work'; name: string; description: string }
+  | { kind: 'database'; name: 'updateDatabase'; description: string }
+  | { kind: 'email'; name: 'sendEmail'; field: string }
+  | { kind: 'webhook'; name: 'postWebhook'; field: string }
+  | { kind: 'followUp'; name: string; followUp: FollowUp };
 
 /** Answers checked against the repository, with everything derived from them. */
 export interface ResolvedJob {
@@ -38,11 +53,8 @@ export interface ResolvedJob {
   steps: Step[];
 }
 
-/** Dependency names every handler has; a step named like one gets a suffix. */
-const FIXED_DEPENDENCIES = [
-  'logger',
-  'now',
-  'perform',
+/** Step and service names every handler may have; a step named like one gets a suffix. */
+const FIXED_NAMES = [
   'withServiceContext',
   'updateDatabase',
   'composeEmail',
@@ -51,14 +63,32 @@ const FIXED_DEPENDENCIES = [
   'enqueue',
 ];
 
-function stepName(description: string, taken: Set<string>, index: number): string {
-  const words = description
+/** Words a step name leaves out: `Uploads the CSV to storage` → `uploadCsvToStorage`. */
+const FILLER_WORDS = new Set(['a', 'an', 'the', 'its', 'their']);
+
+/** Words a name does not end on: `Build the report of an organization` → `buildReport`. */
+const TRAILING_WORDS = new Set(['of', 'for', 'to', 'and', 'or', 'with', 'in', 'on', 'from', 'by', 'at']);
+
+/** `Generates` → `Generate`, `Queries` → `Query`, `Pushes` → `Push`: steps are named as commands. */
+export function imperative(verb: string): string {
+  if (/[^aeiou]ies$/i.test(verb)) return verb.slice(0, -3) + 'y';
+  if (/(ch|sh|ss|x|z)es$/i.test(verb)) return verb.slice(0, -2);
+  if (/[^su]s$/i.test(verb)) return verb.slice(0, -1);
+  return verb;
+}
+
+/** A command-like camelCase name for a side effect: `Generates the CSV file` → `generateCsvFile`. */
+export function stepName(description: string, taken: Set<string>, fallback: string): string {
+  const [verb = '', ...rest] = description
     .replace(/[^A-Za-z0-9]+/g, ' ')
     .trim()
     .split(' ')
-    .slice(0, 6)
-    .join(' ');
-  let base = camelCase(words, { mergeAmbiguousCharacters: true }) || `otherSideEffect${index + 1}`;
+    .filter((word) => !FILLER_WORDS.has(word.toLowerCase()));
+  const words = [imperative(verb), ...rest].slice(0, 5);
+  while (words.length > 1 && TRAILING_WORDS.has(words[words.length - 1]?.toLowerCase() ?? '')) {
+    words.pop();
+  }
+  let base = camelCase(words.join(' '), { mergeAmbiguousCharacters: true }) || fallback;
   if (/^\d/.test(base)) base = `step${base}`;
   // `constructor` or `toString` as a dependency would clash with Object's own members.
   if (OBJECT_MEMBERS.has(base)) base = `${base}Step`;
@@ -127,6 +157,7 @@ export function resolveFollowUp(
     return undefined;
   }
   const mapping: FollowUp['mapping'] = [];
+  const unfilled: string[] = [];
   const unmapped: string[] = [];
   for (const field of targetFields) {
     const source = answers.fields.find(
@@ -136,14 +167,61 @@ export function resolveFollowUp(
         (candidate.required || !field.required),
     );
     if (source) mapping.push({ target: field.name, source: source.name });
-    else if (field.required) {
-      problems.push({
-        path,
-        message: `${key} needs the field "${field.name}" (${spellFieldType(field.type)}, required) and this job's data has no such field to pass on; add it to fields`,
-      });
-    } else unmapped.push(field.name);
+    else if (field.required) unfilled.push(field.name);
+    else unmapped.push(field.name);
   }
-  return { key, names: target, mapFunction: `to${target.pascal}`, mapping, unmapped };
+  return {
+    key,
+    names: target,
+    mapFunction: `to${target.pascal}`,
+    dataType: `${target.pascal}JobData`,
+    mapping,
+    unfilled,
+    unmapped,
+  };
+}
+
+/**
+ * The handler's steps in the order of the side effects: the database work (the seed's
+ * "query"), the job's own steps, then what tells the world: email, webhook, follow-ups.
+ * A job with nothing else to do gets one step named after its purpose.
+ */
+function orderedSteps(
+  answers: JobAnswers,
+  names: JobNames,
+  followUps: FollowUp[],
+  emailField: string | undefined,
+  webhookField: string | undefined,
+): Step[] {
+  const { sideEffects } = answers;
+  const taken = new Set([...FIXED_NAMES, ...followUps.map((followUp) => followUp.mapFunction)]);
+  const work: Step[] = sideEffects.other.map((description, index) => ({
+    kind: 'work',
+    name: stepName(description, taken, `step${index + 1}`),
+    description,
+  }));
+  if (work.length === 0 && !sideEffects.database && !emailField && !webhookField) {
+    work.push({
+      kind: 'work',
+      name: stepName(answers.purpose, taken, `run${names.pascal}`),
+      description: answers.purpose,
+    });
+  }
+  return [
+    ...(sideEffects.database
+      ? [{ kind: 'database', name: 'updateDatabase', description: 'Updates the database' } as const]
+      : []),
+    ...work,
+    ...(emailField ? [{ kind: 'email', name: 'sendEmail', field: emailField } as const] : []),
+    ...(webhookField ? [{ kind: 'webhook', name: 'postWebhook', field: webhookField } as const] : []),
+    ...followUps.map(
+      (followUp): Step => ({
+        kind: 'followUp',
+        name: stepName(`queue ${followUp.names.pascal}`, taken, `queue${followUp.names.pascal}`),
+        followUp,
+      }),
+    ),
+  ];
 }
 
 /**
@@ -228,16 +306,8 @@ export function resolveJob(
     return followUp ? [followUp] : [];
   });
 
-  const taken = new Set([
-    ...FIXED_DEPENDENCIES,
-    ...followUps.map((followUp) => followUp.mapFunction),
-  ]);
-  const steps = sideEffects.other.map((description, index) => ({
-    name: stepName(description, taken, index),
-    description,
-  }));
-
   if (problems.length > 0) throw new AnswersRejectedError(problems);
+  const steps = orderedSteps(answers, names, followUps, emailField, webhookField);
   return {
     answers,
     names,

@@ -7,7 +7,7 @@ import {
   specLiteralOf,
   tsTypeOf,
 } from './field-types.js';
-import type { ResolvedJob } from './resolve-job.js';
+import type { FollowUp, ResolvedJob, Step } from './resolve-job.js';
 
 /** `1000` → `1s`, `1500` → `1.5s`, `120000` → `2min`, `250` → `250ms`. */
 export function formatDuration(ms: number): string {
@@ -57,6 +57,107 @@ function numberLiteral(value: number): string {
   return value >= 10_000 ? String(value).replace(/\B(?=(\d{3})+$)/g, '_') : String(value);
 }
 
+/** What the templates need of a follow-up job. */
+function followUpData(followUp: FollowUp, files: ResolvedJob['files']) {
+  const contract = followUp.declaredIn === undefined;
+  return {
+    ...followUp.names,
+    mapFunction: followUp.mapFunction,
+    dataType: followUp.dataType,
+    contract,
+    /** The host module declaring the data type, from the handler. */
+    dataTypeModule: followUp.declaredIn ? moduleSpecifier(files.handler, followUp.declaredIn) : '',
+    dataTypeModuleFromTest: followUp.declaredIn
+      ? moduleSpecifier(files.handlerTest, followUp.declaredIn)
+      : '',
+    queue: contract ? `${followUp.key}_JOB.queue` : `QUEUE_NAMES.${followUp.key}`,
+    /** A kit contract carries the target's run policy; a host queue gets BullMQ's defaults. */
+    options: contract ? `${followUp.key}_JOB.options` : '{}',
+    key: followUp.key,
+    mapping: followUp.mapping,
+    unfilled: followUp.unfilled,
+    /** Whether every required field is filled: the mapping is generated whole. */
+    complete: followUp.unfilled.length === 0,
+    unmapped: followUp.unmapped.join(', '),
+  };
+}
+
+/** The service a step that is not the team's own code calls. */
+function serviceOf(step: { email: unknown; webhook: unknown; followUp: unknown }): string {
+  if (step.email) return 'sendEmail';
+  if (step.webhook) return 'postWebhook';
+  return 'enqueue';
+}
+
+/** What the templates need of one step, given the steps before it. */
+/** Steps whose own code gets the results of the steps before them. */
+function takesEarlier(step: Step): boolean {
+  return step.kind === 'work' || step.kind === 'email' || step.kind === 'followUp';
+}
+
+function handlerStep(
+  step: Step,
+  earlier: readonly Step[],
+  later: readonly Step[],
+  files: ResolvedJob['files'],
+) {
+  const earlierNames = earlier.map((previous) => previous.name);
+  const written = (() => {
+    switch (step.kind) {
+      case 'work':
+      case 'database':
+        return [step.name];
+      case 'email':
+        return ['composeEmail'];
+      case 'webhook':
+        return [];
+      case 'followUp':
+        return [step.followUp.mapFunction];
+    }
+  })();
+  return {
+    name: step.name,
+    /** Whether a later step takes its result, so the handler keeps it in a variable. */
+    bound: later.some(takesEarlier),
+    work: step.kind === 'work' ? { description: step.description } : false,
+    database: step.kind === 'database',
+    email: step.kind === 'email' ? { field: step.field } : false,
+    webhook: step.kind === 'webhook' ? { field: step.field } : false,
+    followUp: step.kind === 'followUp' ? followUpData(step.followUp, files) : (false as const),
+    /** The functions of `…Steps` this step calls. */
+    written,
+    /** The results of the steps before it, handed to it: `{ queryAuditLogs, generateCsv }`. */
+    earlier: earlierNames.length > 0 ? `{ ${earlierNames.join(', ')} }` : false,
+    earlierPick: earlierNames.map((name) => `'${name}'`).join(' | '),
+    earlierNames,
+    /** What a test double of this step returns. */
+    sampleResult: (() => {
+      switch (step.kind) {
+        case 'email':
+          return `{ emailId: 'email-1' }`;
+        case 'webhook':
+          return '{ status: 202 }';
+        case 'followUp':
+          return `{ jobId: 'follow-up-1' }`;
+        default:
+          return `{ from: '${step.name}' }`;
+      }
+    })(),
+    resultType: (() => {
+      switch (step.kind) {
+        case 'email':
+          return '{ emailId: string }';
+        case 'webhook':
+          return '{ status: number }';
+        case 'followUp':
+          return '{ jobId: string }';
+        default:
+          return 'Json';
+      }
+    })(),
+  };
+}
+
 /** Everything the job templates read. Names are flat at the top level so templates stay short. */
 export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
   const { answers, names, files } = job;
@@ -77,14 +178,11 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
       invalid: invalidValueOf(field.type),
     };
   });
-  const failingSteps = [
-    'perform',
-    ...(sideEffects.database ? ['updateDatabase'] : []),
-    ...job.steps.map((step) => step.name),
-    ...(job.emailField ? ['sendEmail'] : []),
-    ...(job.webhookField ? ['postWebhook'] : []),
-    ...(job.followUps.length > 0 ? ['enqueue'] : []),
-  ];
+  const steps = job.steps.map((step, index) =>
+    handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files),
+  );
+  const last = steps[steps.length - 1];
+  const followUps = steps.flatMap((step) => (step.followUp ? [step.followUp] : []));
   return {
     ...names,
     /** `a` or `an`, for prose that names the job: "an Audit log export job". */
@@ -105,21 +203,34 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     timeoutMs: numberLiteral(timeoutSeconds * 1000),
     priority,
     database: sideEffects.database,
+    /** Whether any step reaches the world through a service the tests replace. */
+    hasServices: job.steps.some((step) => step.kind !== 'work'),
     email: job.emailField ? { field: job.emailField } : false,
     webhook: job.webhookField ? { field: job.webhookField } : false,
-    followUps: job.followUps.map((followUp) => ({
-      ...followUp.names,
-      mapFunction: followUp.mapFunction,
-      mapping: followUp.mapping,
-      unmapped: followUp.unmapped.join(', '),
-    })),
-    hasFollowUps: job.followUps.length > 0,
-    steps: job.steps,
-    /** Whether the handler needs the key that makes side effects idempotent. */
-    usesJobKey: Boolean(job.emailField || job.webhookField || job.followUps.length > 0),
-    failingSteps,
-    /** The test reuses the real composeEmail and follow-up mappings, which are pure. */
-    testUsesDefaults: Boolean(job.emailField || job.followUps.length > 0),
+    followUps,
+    hasFollowUps: followUps.length > 0,
+    /** Follow-ups whose data type is a kit contract, imported from the shared package. */
+    contractFollowUps: followUps.filter((followUp) => followUp.contract),
+    /** Follow-ups whose data type a host file declares, imported from it. */
+    hostFollowUps: followUps.filter((followUp) => !followUp.contract),
+    steps,
+    /** Steps the team writes: the handler's `…Steps` object. */
+    writtenSteps: steps.flatMap((step) => step.written),
+    /**
+     * The spec's resume test, for jobs of two steps or more: the last step fails, the
+     * retry skips the ones before it.
+     */
+    resumable:
+      last && steps.length > 1
+        ? {
+            failingKind: last.written.length > 0 && last.work ? 'steps' : 'services',
+            failing: last.work ? last.name : serviceOf(last),
+            before: last.earlierNames,
+            beforeWritten: steps.slice(0, -1).flatMap((step) => step.written),
+          }
+        : false,
+    /** The test runs the generated follow-up mappings, which are complete and pure. */
+    testUsesDefaults: followUps.some((followUp) => followUp.complete),
     vitest: layout.testRunner === 'vitest',
     mockFn: layout.testRunner === 'vitest' ? 'vi.fn' : 'jest.fn',
     registrationHelper: layout.registrationHelper,
@@ -132,8 +243,9 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
       jobData: moduleSpecifier(files.contract, support.jobData),
       jobDefinition: moduleSpecifier(files.contract, support.jobDefinition),
       queues: moduleSpecifier(files.contract, layout.queuesFile),
-      jobOutcome: moduleSpecifier(files.handler, support.jobOutcome),
-      jobTimeout: moduleSpecifier(files.handler, support.jobTimeout),
+      jobSteps: moduleSpecifier(files.handler, support.jobSteps),
+      jobStepsFromTest: moduleSpecifier(files.handlerTest, support.jobSteps),
+      queuesFromHandler: moduleSpecifier(files.handler, layout.queuesFile),
       producer: moduleSpecifier(files.handler, support.producer),
       emailService: moduleSpecifier(files.handler, layout.emailServiceModule),
       webhookClient: moduleSpecifier(files.handler, layout.webhookClientModule),
