@@ -139,8 +139,7 @@ async function generatedProcessor(): Promise<Processor> {
   if (typeof create !== 'function') throw new Error(`${handler} has no ${factory}`);
   const job = /^create(\w+)Handler$/.exec(factory ?? '')?.[1] ?? '';
   const defaults = module[`${job.charAt(0).toLowerCase()}${job.slice(1)}Steps`] as
-    | Record<string, Step>
-    | undefined;
+    Record<string, Step> | undefined;
   const steps: Record<string, Step> = {};
   for (const [name, step] of Object.entries(defaults ?? {})) {
     const placeholder = await step(JSON.parse(data ?? 'null'), {}).then(

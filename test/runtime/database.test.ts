@@ -43,10 +43,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.host.remove());
 
 /** Starts a worker whose `updateDatabase` is `step(table)`, on a table of its own. */
-async function startLedger(
-  label: string,
-  step: (table: string) => LedgerPostingStep,
-) {
+async function startLedger(label: string, step: (table: string) => LedgerPostingStep) {
   const teardown = useTeardown();
   const database = openDatabase(teardown);
   const table = await createTable(

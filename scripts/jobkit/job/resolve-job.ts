@@ -2,9 +2,16 @@ import { camelCase } from 'change-case';
 import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
 import type { VirtualTree } from '../core/tree.js';
 import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
+import { readEmailApi, type EmailApi } from '../host/email-api.js';
+import { readRegisteredDataType, type PackageFiles } from '../host/host-types.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
-import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
-import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
+import {
+  OBJECT_MEMBERS,
+  RESERVED_WORDS,
+  type FieldAnswer,
+  type JobAnswers,
+} from './answers.schema.js';
+import { fitsInto, fitsTsType, spellFieldType, type FieldKind } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
 
 /** A job queued on another queue when this one succeeds. */
@@ -20,6 +27,8 @@ export interface FollowUp {
    * with `<KEY>_JOB` giving its queue and run policy), else the host file declaring it.
    */
   declaredIn?: string;
+  /** The package to import it from instead of `declaredIn`, e.g. `@acme/shared`. */
+  declaredInPackage?: string;
   /** Target field ← source field, for every field the kit could map. */
   mapping: { target: string; source: string }[];
   /** Required target fields this job's data has no match for: left to write. */
@@ -47,27 +56,49 @@ export interface ResolvedJob {
   files: JobFiles;
   /** The field the email goes to. */
   emailField?: string;
+  /** How the host sends email. */
+  emailApi: EmailApi;
   /** The field holding the webhook's URL. */
   webhookField?: string;
   followUps: FollowUp[];
   steps: Step[];
 }
 
-/** Step and service names every handler may have; a step named like one gets a suffix. */
+/**
+ * Names a step cannot take, so it gets a suffix: the handler's own steps and
+ * services, and the names its job function uses beside the steps' results.
+ */
 const FIXED_NAMES = [
   'withServiceContext',
   'updateDatabase',
   'composeEmail',
   'sendEmail',
   'postWebhook',
+  'deliverWebhook',
   'enqueue',
+  'run',
+  'steps',
+  'services',
+  'durationMs',
 ];
 
 /** Words a step name leaves out: `Uploads the CSV to storage` → `uploadCsvToStorage`. */
 const FILLER_WORDS = new Set(['a', 'an', 'the', 'its', 'their']);
 
 /** Words a name does not end on: `Build the report of an organization` → `buildReport`. */
-const TRAILING_WORDS = new Set(['of', 'for', 'to', 'and', 'or', 'with', 'in', 'on', 'from', 'by', 'at']);
+const TRAILING_WORDS = new Set([
+  'of',
+  'for',
+  'to',
+  'and',
+  'or',
+  'with',
+  'in',
+  'on',
+  'from',
+  'by',
+  'at',
+]);
 
 /** `Generates` → `Generate`, `Queries` → `Query`, `Pushes` → `Push`: steps are named as commands. */
 export function imperative(verb: string): string {
@@ -90,8 +121,9 @@ export function stepName(description: string, taken: Set<string>, fallback: stri
   }
   let base = camelCase(words.join(' '), { mergeAmbiguousCharacters: true }) || fallback;
   if (/^\d/.test(base)) base = `step${base}`;
-  // `constructor` or `toString` as a dependency would clash with Object's own members.
-  if (OBJECT_MEMBERS.has(base)) base = `${base}Step`;
+  // `constructor` or `toString` would clash with Object's own members; a step's
+  // result is a variable, which cannot be called `delete` or `new`.
+  if (OBJECT_MEMBERS.has(base) || RESERVED_WORDS.has(base)) base = `${base}Step`;
   let name = base;
   for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}${suffix}`;
   taken.add(name);
@@ -149,13 +181,94 @@ export function resolveFollowUp(
   const target = jobNames(key);
   const contract = jobFiles(layout, target).contract;
   const targetFields = readContractFields(tree, contract, key);
-  if (!targetFields) {
-    problems.push({
-      path,
-      message: `no contract ${key}_JOB with a \`data\` spec in ${contract}; the kit builds the follow-up's data from it`,
-    });
-    return undefined;
+  if (targetFields) {
+    const fields = mapFields(answers, targetFields, (source, field) =>
+      fitsInto(source, field.type),
+    );
+    return {
+      key,
+      names: target,
+      mapFunction: `to${target.pascal}`,
+      dataType: `${target.pascal}JobData`,
+      ...fields,
+    };
   }
+  // ForgeStack's style: the data type is declared in the handler and registered with it.
+  const hostType = readRegisteredDataType(tree, layout.workerFile, key, hostPackages(layout));
+  if (hostType) {
+    const fields = mapFields(answers, hostType.fields, (source, field) =>
+      fitsTsType(source, field.type),
+    );
+    return {
+      key,
+      names: target,
+      mapFunction: `to${target.pascal}`,
+      dataType: hostType.name,
+      declaredIn: hostType.file,
+      ...(hostType.fromPackage ? { declaredInPackage: hostType.fromPackage } : {}),
+      ...fields,
+    };
+  }
+  problems.push({
+    path,
+    message: `${key} has no contract ${key}_JOB with a \`data\` spec in ${contract}, and no data type the kit can read: ${layout.workerFile} registers no \`${layout.registrationHelper}<…JobData>(QUEUE_NAMES.${key}, …)\` whose type a relative import brings in and that file exports; the kit builds the follow-up's data from one of them`,
+  });
+  return undefined;
+}
+
+/**
+ * The host's own webhook delivery, when it has one (ForgeStack queues
+ * WEBHOOK_DELIVERY, signed with a secret per endpoint): a queue named by
+ * `webhookDeliveryQueue` whose data type the host declares itself (a queue the kit
+ * generated is a job like any other). The webhook then goes through it, its URL
+ * from the job's URL field, instead of the kit's client and a second signing scheme.
+ */
+function webhookDelivery(
+  answers: Pick<JobAnswers, 'fields'>,
+  urlField: string,
+  queues: readonly QueueEntry[],
+  tree: VirtualTree,
+  layout: HostLayout,
+): FollowUp | undefined {
+  const key = layout.webhookDeliveryQueue;
+  if (!key || !queues.some((queue) => queue.key === key)) return undefined;
+  const names = jobNames(key);
+  if (readContractFields(tree, jobFiles(layout, names).contract, key)) return undefined;
+  const hostType = readRegisteredDataType(tree, layout.workerFile, key, hostPackages(layout));
+  if (!hostType) return undefined;
+  const fields = mapFields(answers, hostType.fields, (source, field) =>
+    fitsTsType(source, field.type),
+  );
+  const url = hostType.fields.find((field) => field.name === 'url' && field.type === 'string');
+  if (url && fields.unfilled.includes('url')) {
+    fields.unfilled = fields.unfilled.filter((name) => name !== 'url');
+    fields.mapping.push({ target: 'url', source: urlField });
+  }
+  return {
+    key,
+    names,
+    mapFunction: `to${names.pascal}`,
+    dataType: hostType.name,
+    declaredIn: hostType.file,
+    ...(hostType.fromPackage ? { declaredInPackage: hostType.fromPackage } : {}),
+    ...fields,
+  };
+}
+
+/** The workspace packages a worker imports job data types from by name. */
+export function hostPackages(layout: HostLayout): PackageFiles {
+  return { [`${layout.scope}/shared`]: layout.sharedIndexFile };
+}
+
+/**
+ * Fills a follow-up's fields from this job's data where name and type match; the
+ * target's other required fields are left to write, its other optional ones empty.
+ */
+function mapFields<Target extends { name: string; required: boolean }>(
+  answers: Pick<JobAnswers, 'fields'>,
+  targetFields: readonly Target[],
+  fits: (source: FieldAnswer['type'], target: Target) => boolean,
+): Pick<FollowUp, 'mapping' | 'unfilled' | 'unmapped'> {
   const mapping: FollowUp['mapping'] = [];
   const unfilled: string[] = [];
   const unmapped: string[] = [];
@@ -163,22 +276,14 @@ export function resolveFollowUp(
     const source = answers.fields.find(
       (candidate) =>
         candidate.name === field.name &&
-        fitsInto(candidate.type, field.type) &&
+        fits(candidate.type, field) &&
         (candidate.required || !field.required),
     );
     if (source) mapping.push({ target: field.name, source: source.name });
     else if (field.required) unfilled.push(field.name);
     else unmapped.push(field.name);
   }
-  return {
-    key,
-    names: target,
-    mapFunction: `to${target.pascal}`,
-    dataType: `${target.pascal}JobData`,
-    mapping,
-    unfilled,
-    unmapped,
-  };
+  return { mapping, unfilled, unmapped };
 }
 
 /**
@@ -192,9 +297,13 @@ function orderedSteps(
   followUps: FollowUp[],
   emailField: string | undefined,
   webhookField: string | undefined,
+  delivery: FollowUp | undefined,
 ): Step[] {
   const { sideEffects } = answers;
-  const taken = new Set([...FIXED_NAMES, ...followUps.map((followUp) => followUp.mapFunction)]);
+  const taken = new Set([
+    ...FIXED_NAMES,
+    ...[...followUps, ...(delivery ? [delivery] : [])].map((followUp) => followUp.mapFunction),
+  ]);
   const work: Step[] = sideEffects.other.map((description, index) => ({
     kind: 'work',
     name: stepName(description, taken, `step${index + 1}`),
@@ -213,14 +322,16 @@ function orderedSteps(
       : []),
     ...work,
     ...(emailField ? [{ kind: 'email', name: 'sendEmail', field: emailField } as const] : []),
-    ...(webhookField ? [{ kind: 'webhook', name: 'postWebhook', field: webhookField } as const] : []),
-    ...followUps.map(
-      (followUp): Step => ({
-        kind: 'followUp',
-        name: stepName(`queue ${followUp.names.pascal}`, taken, `queue${followUp.names.pascal}`),
-        followUp,
-      }),
-    ),
+    ...(delivery
+      ? [{ kind: 'followUp', name: 'deliverWebhook', followUp: delivery } as const]
+      : webhookField
+        ? [{ kind: 'webhook', name: 'postWebhook', field: webhookField } as const]
+        : []),
+    ...followUps.map((followUp): Step => ({
+      kind: 'followUp',
+      name: stepName(`queue ${followUp.names.pascal}`, taken, `queue${followUp.names.pascal}`),
+      followUp,
+    })),
   ];
 }
 
@@ -307,14 +418,21 @@ export function resolveJob(
   });
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
-  const steps = orderedSteps(answers, names, followUps, emailField, webhookField);
+  const delivery = webhookField
+    ? webhookDelivery(answers, webhookField, queues, tree, layout)
+    : undefined;
+  const steps = orderedSteps(answers, names, followUps, emailField, webhookField, delivery);
+  const emailApi: EmailApi = emailField
+    ? readEmailApi(tree, layout.emailServiceModule, layout.emailFunction ?? undefined)
+    : { style: 'service' };
   return {
     answers,
     names,
     files,
     ...(emailField ? { emailField } : {}),
-    ...(webhookField ? { webhookField } : {}),
-    followUps,
+    ...(webhookField && !delivery ? { webhookField } : {}),
+    emailApi,
+    followUps: delivery ? [...followUps, delivery] : followUps,
     steps,
   };
 }

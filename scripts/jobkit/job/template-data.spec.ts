@@ -99,12 +99,16 @@ describe('jobTemplateData', () => {
     expect(steps.map((step) => step.name)).toEqual(['copyContactToCrm']);
   });
 
-  it('names steps that would clash with Object members differently', () => {
-    const { steps } = data({ sideEffects: { other: ['constructor', 'To string', '42 things'] } });
+  it('names steps that would clash with Object members, reserved words or the job function differently', () => {
+    const { steps } = data({
+      sideEffects: { other: ['constructor', 'To string', '42 things', 'Deletes', 'Runs'] },
+    });
     expect(steps.map((step) => step.name)).toEqual([
       'constructorStep',
       'toStringStep',
       'step42Things',
+      'deleteStep',
+      'run2',
     ]);
   });
 

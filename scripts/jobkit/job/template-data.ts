@@ -7,6 +7,8 @@ import {
   specLiteralOf,
   tsTypeOf,
 } from './field-types.js';
+import type { EmailApi } from '../host/email-api.js';
+import { stringLiteral } from '../core/text.js';
 import type { FollowUp, ResolvedJob, Step } from './resolve-job.js';
 
 /** `1000` → `1s`, `1500` → `1.5s`, `120000` → `2min`, `250` → `250ms`. */
@@ -57,6 +59,53 @@ function numberLiteral(value: number): string {
   return value >= 10_000 ? String(value).replace(/\B(?=(\d{3})+$)/g, '_') : String(value);
 }
 
+/**
+ * What the templates need of the email step: the host's API (the kit's
+ * `emailService.send(message)` or a function such as `sendEmail(options)`), and the
+ * message a test double composes, with every required member of its type.
+ */
+function emailData(field: string, api: EmailApi, title: string) {
+  const members: { name: string; value: string }[] = [];
+  let complete = true;
+  if (api.style === 'service') {
+    members.push(
+      { name: 'to', value: `validData.${field}` },
+      { name: 'subject', value: stringLiteral(title) },
+      { name: 'text', value: stringLiteral('The email the team writes') },
+    );
+  } else {
+    for (const member of api.members.filter((each) => each.required)) {
+      if (member.name === 'to') members.push({ name: 'to', value: `validData.${field}` });
+      else if (member.name === 'subject')
+        members.push({ name: 'subject', value: stringLiteral(title) });
+      else if (member.type === 'string') {
+        members.push({
+          name: member.name,
+          value: stringLiteral(`The ${member.name} the team writes`),
+        });
+      } else complete = false;
+    }
+  }
+  const service = api.style === 'service';
+  return {
+    field,
+    service,
+    /** The exported function the step calls (function style). */
+    function: service ? '' : api.name,
+    messageType: service ? 'EmailMessage' : api.optionsType,
+    /** What the send service returns. */
+    sentType: service ? 'Promise<SentEmail>' : `ReturnType<typeof ${api.name}>`,
+    takesSignal: service || api.takesSignal,
+    /** Whether the message carries the job's key, so the provider drops a repeat. */
+    idempotent: service || api.members.some((member) => member.name === 'idempotencyKey'),
+    returnsId: service || api.returnsId,
+    resultType: service || api.returnsId ? '{ emailId: string }' : 'null',
+    sampleMembers: members,
+    /** A test message that leaves out required members of a type other than string needs a cast. */
+    sampleComplete: complete,
+  };
+}
+
 /** What the templates need of a follow-up job. */
 function followUpData(followUp: FollowUp, files: ResolvedJob['files']) {
   const contract = followUp.declaredIn === undefined;
@@ -66,10 +115,12 @@ function followUpData(followUp: FollowUp, files: ResolvedJob['files']) {
     dataType: followUp.dataType,
     contract,
     /** The host module declaring the data type, from the handler. */
-    dataTypeModule: followUp.declaredIn ? moduleSpecifier(files.handler, followUp.declaredIn) : '',
-    dataTypeModuleFromTest: followUp.declaredIn
-      ? moduleSpecifier(files.handlerTest, followUp.declaredIn)
-      : '',
+    dataTypeModule:
+      followUp.declaredInPackage ??
+      (followUp.declaredIn ? moduleSpecifier(files.handler, followUp.declaredIn) : ''),
+    dataTypeModuleFromTest:
+      followUp.declaredInPackage ??
+      (followUp.declaredIn ? moduleSpecifier(files.handlerTest, followUp.declaredIn) : ''),
     queue: contract ? `${followUp.key}_JOB.queue` : `QUEUE_NAMES.${followUp.key}`,
     /** A kit contract carries the target's run policy; a host queue gets BullMQ's defaults. */
     options: contract ? `${followUp.key}_JOB.options` : '{}',
@@ -80,13 +131,6 @@ function followUpData(followUp: FollowUp, files: ResolvedJob['files']) {
     complete: followUp.unfilled.length === 0,
     unmapped: followUp.unmapped.join(', '),
   };
-}
-
-/** The service a step that is not the team's own code calls. */
-function serviceOf(step: { email: unknown; webhook: unknown; followUp: unknown }): string {
-  if (step.email) return 'sendEmail';
-  if (step.webhook) return 'postWebhook';
-  return 'enqueue';
 }
 
 /** What the templates need of one step, given the steps before it. */
@@ -100,6 +144,7 @@ function handlerStep(
   earlier: readonly Step[],
   later: readonly Step[],
   files: ResolvedJob['files'],
+  email: ReturnType<typeof emailData> | false,
 ) {
   const earlierNames = earlier.map((previous) => previous.name);
   const written = (() => {
@@ -134,7 +179,7 @@ function handlerStep(
     sampleResult: (() => {
       switch (step.kind) {
         case 'email':
-          return `{ emailId: 'email-1' }`;
+          return email && !email.returnsId ? 'null' : `{ emailId: 'email-1' }`;
         case 'webhook':
           return '{ status: 202 }';
         case 'followUp':
@@ -146,7 +191,7 @@ function handlerStep(
     resultType: (() => {
       switch (step.kind) {
         case 'email':
-          return '{ emailId: string }';
+          return email ? email.resultType : '{ emailId: string }';
         case 'webhook':
           return '{ status: number }';
         case 'followUp':
@@ -178,8 +223,9 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
       invalid: invalidValueOf(field.type),
     };
   });
+  const email = job.emailField ? emailData(job.emailField, job.emailApi, names.title) : false;
   const steps = job.steps.map((step, index) =>
-    handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files),
+    handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files, email),
   );
   const last = steps[steps.length - 1];
   const followUps = steps.flatMap((step) => (step.followUp ? [step.followUp] : []));
@@ -205,7 +251,7 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     database: sideEffects.database,
     /** Whether any step reaches the world through a service the tests replace. */
     hasServices: job.steps.some((step) => step.kind !== 'work'),
-    email: job.emailField ? { field: job.emailField } : false,
+    email,
     webhook: job.webhookField ? { field: job.webhookField } : false,
     followUps,
     hasFollowUps: followUps.length > 0,
@@ -223,8 +269,10 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     resumable:
       last && steps.length > 1
         ? {
-            failingKind: last.written.length > 0 && last.work ? 'steps' : 'services',
-            failing: last.work ? last.name : serviceOf(last),
+            // The last step's own code fails, or its service when it has none (a
+            // webhook): a service that several steps share would fail them all.
+            failingKind: last.written[0] ? 'steps' : 'services',
+            failing: last.written[0] ?? 'postWebhook',
             before: last.earlierNames,
             beforeWritten: steps.slice(0, -1).flatMap((step) => step.written),
           }

@@ -107,7 +107,10 @@ export class JobRun<Data, Results extends StepResults> {
   ): Promise<Results[Name]> {
     const earlier = this.results[name];
     if (earlier !== undefined) {
-      this.logger.info({ jobId: this.job.id, step: name }, 'step skipped: an earlier attempt finished it');
+      this.logger.info(
+        { jobId: this.job.id, step: name },
+        'step skipped: an earlier attempt finished it',
+      );
       return earlier;
     }
     const result = await work();

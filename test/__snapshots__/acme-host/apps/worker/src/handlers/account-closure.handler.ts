@@ -3,11 +3,14 @@ import {
   ACCOUNT_CLOSURE_JOB,
   USAGE_DIGEST_JOB,
   parseAccountClosureJobData,
+  QUEUE_NAMES,
   type AccountClosureJobData,
   type UsageDigestJobData
 } from "@acme/shared";
+import type { AuditLogJobData } from "./audit-log.handler";
 import {
   defineJob,
+  fieldNotWritten,
   notWritten,
   type JobLog,
   type JobRun,
@@ -30,6 +33,7 @@ export type ServiceTransaction = Parameters<
 export type AccountClosureResults = {
   updateDatabase: Json;
   queueUsageDigest: { jobId: string };
+  queueAuditLogs: { jobId: string };
 };
 
 /**
@@ -49,6 +53,11 @@ export interface AccountClosureSteps {
     data: AccountClosureJobData,
     earlier: Pick<AccountClosureResults, "updateDatabase">
   ): Promise<UsageDigestJobData>;
+  /** The data of the AUDIT_LOGS job queued by queueAuditLogs. */
+  toAuditLogs(
+    data: AccountClosureJobData,
+    earlier: Pick<AccountClosureResults, "updateDatabase" | "queueUsageDigest">
+  ): Promise<AuditLogJobData>;
 }
 
 /**
@@ -63,6 +72,12 @@ export const accountClosureSteps: AccountClosureSteps = {
     ownerEmail: data.ownerEmail,
     webhookUrl: data.webhookUrl,
     weekStart: data.weekStart
+  }),
+  // AUDIT_LOGS's optional fields not filled from this job's data: actorEmail, metadata.
+  // Fill in: AUDIT_LOGS's fields that this job's data has no match for.
+  toAuditLogs: async (data) => ({
+    accountId: data.accountId,
+    action: fieldNotWritten("toAuditLogs", "action")
   })
 };
 
@@ -99,12 +114,26 @@ export async function runAccountClosure(
       { signal: run.signal }
     )
   );
-  await run.step("queueUsageDigest", async () => ({
+  const queueUsageDigest = await run.step("queueUsageDigest", async () => ({
     jobId: await services.enqueue(
       {
         queue: USAGE_DIGEST_JOB.queue,
         data: await steps.toUsageDigest(run.data, { updateDatabase }),
         options: USAGE_DIGEST_JOB.options,
+        jobId: run.key
+      },
+      run.signal
+    )
+  }));
+  await run.step("queueAuditLogs", async () => ({
+    jobId: await services.enqueue(
+      {
+        queue: QUEUE_NAMES.AUDIT_LOGS,
+        data: await steps.toAuditLogs(run.data, {
+          updateDatabase,
+          queueUsageDigest
+        }),
+        options: {},
         jobId: run.key
       },
       run.signal

@@ -11,11 +11,7 @@ import {
   type JobRun,
   type Json
 } from "../runtime/job-steps";
-import {
-  emailService,
-  type EmailMessage,
-  type SentEmail
-} from "../services/email.service";
+import { sendEmail, type SendEmailOptions } from "../services/email.service";
 import {
   postSignedWebhook,
   webhookSecretFromEnv,
@@ -64,7 +60,7 @@ export interface UsageDigestSteps {
   composeEmail(
     data: UsageDigestJobData,
     earlier: Pick<UsageDigestResults, "updateDatabase" | "storeDigestPdf">
-  ): Promise<EmailMessage>;
+  ): Promise<SendEmailOptions>;
 }
 
 /**
@@ -86,7 +82,10 @@ export interface UsageDigestServices {
     ) => Promise<UsageDigestResults["updateDatabase"]>,
     options: { signal: AbortSignal }
   ) => Promise<UsageDigestResults["updateDatabase"]>;
-  sendEmail: (message: EmailMessage, signal: AbortSignal) => Promise<SentEmail>;
+  sendEmail: (
+    message: SendEmailOptions,
+    signal: AbortSignal
+  ) => ReturnType<typeof sendEmail>;
   /** Signs the request and POSTs it; throws on a non-2xx answer. */
   postWebhook: (
     request: WebhookRequest,
@@ -96,7 +95,7 @@ export interface UsageDigestServices {
 
 export const usageDigestServices: UsageDigestServices = {
   withServiceContext,
-  sendEmail: (message, signal) => emailService.send(message, signal),
+  sendEmail: (message) => sendEmail(message),
   postWebhook: (request, signal) =>
     postSignedWebhook(request, { secret: webhookSecretFromEnv(), signal })
 };
@@ -122,10 +121,7 @@ export async function runUsageDigest(
       updateDatabase,
       storeDigestPdf
     });
-    const sent = await services.sendEmail(
-      { ...message, idempotencyKey: run.key },
-      run.signal
-    );
+    const sent = await services.sendEmail(message, run.signal);
     return { emailId: sent.id };
   });
   await run.step("postWebhook", async () => {

@@ -2,8 +2,10 @@ import { UnrecoverableError, type Job } from "bullmq";
 import {
   ACCOUNT_CLOSURE_JOB,
   USAGE_DIGEST_JOB,
+  QUEUE_NAMES,
   type AccountClosureJobData
 } from "@acme/shared";
+import type { AuditLogJobData } from "../audit-log.handler";
 import { FINISHED_STEPS_KEY } from "../../runtime/job-steps";
 import {
   accountClosureSteps,
@@ -24,8 +26,12 @@ const validData: AccountClosureJobData = {
 /** What each step's double returns, so a test can follow it into the next step. */
 const results = {
   updateDatabase: { from: "updateDatabase" },
-  queueUsageDigest: { jobId: "follow-up-1" }
+  queueUsageDigest: { jobId: "follow-up-1" },
+  queueAuditLogs: { jobId: "follow-up-1" }
 };
+
+/** Stands for the AUDIT_LOGS data that toAuditLogs builds once it is written. */
+const toAuditLogsData = { built: "toAuditLogs" } as unknown as AuditLogJobData;
 
 /** The members of a BullMQ job that the handler reads; a real Job needs a live queue. */
 function fakeJob(data: unknown, attemptsMade = 0): Job {
@@ -52,6 +58,7 @@ function setup(doubles: Doubles = {}) {
   const steps = {
     updateDatabase: jest.fn(async () => results.updateDatabase),
     toUsageDigest: jest.fn(accountClosureSteps.toUsageDigest),
+    toAuditLogs: jest.fn(async () => toAuditLogsData),
     ...doubles.steps
   } satisfies AccountClosureSteps;
   const services = {
@@ -101,6 +108,10 @@ describe("handleAccountClosure", () => {
     );
     expect(steps.toUsageDigest).toHaveBeenCalledWith(validData, {
       updateDatabase: results.updateDatabase
+    });
+    expect(steps.toAuditLogs).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      queueUsageDigest: results.queueUsageDigest
     });
   });
 
@@ -154,9 +165,26 @@ describe("handleAccountClosure", () => {
     );
   });
 
+  it("queues AUDIT_LOGS with the data toAuditLogs built, keyed by the job", async () => {
+    const { services, handler } = setup();
+
+    await handler(fakeJob(validData));
+
+    expect(services.enqueue).toHaveBeenCalledWith(
+      {
+        queue: QUEUE_NAMES.AUDIT_LOGS,
+        data: toAuditLogsData,
+        options: {},
+        jobId: "account-closure-job-1"
+      },
+      expect.any(AbortSignal)
+    );
+  });
+
   it.each([
     ["updateDatabase", { steps: { updateDatabase: fails } }],
     ["toUsageDigest", { steps: { toUsageDigest: fails } }],
+    ["toAuditLogs", { steps: { toAuditLogs: fails } }],
     ["withServiceContext", { services: { withServiceContext: fails } }],
     ["enqueue", { services: { enqueue: fails } }]
   ] satisfies [string, Doubles][])(
@@ -178,11 +206,14 @@ describe("handleAccountClosure", () => {
   );
 
   it("records the finished steps when a later one fails, and a retry skips them", async () => {
-    const failing = setup({ services: { enqueue: fails } });
+    const failing = setup({ steps: { toAuditLogs: fails } });
     const job = fakeJob(validData);
 
     await expect(failing.handler(job)).rejects.toBe(failure);
-    const recorded = { updateDatabase: results.updateDatabase };
+    const recorded = {
+      updateDatabase: results.updateDatabase,
+      queueUsageDigest: results.queueUsageDigest
+    };
     expect(job.updateData).toHaveBeenCalledWith({
       ...validData,
       [FINISHED_STEPS_KEY]: recorded
@@ -194,6 +225,7 @@ describe("handleAccountClosure", () => {
     );
 
     expect(steps.updateDatabase).not.toHaveBeenCalled();
+    expect(steps.toUsageDigest).not.toHaveBeenCalled();
     expect(result).toEqual({ ...results, durationMs: 250 });
   });
 

@@ -231,7 +231,7 @@ describe('handleInvoiceDelivery', () => {
   );
 
   it('records the finished steps when a later one fails, and a retry skips them', async () => {
-    const failing = setup({ services: { enqueue: fails } });
+    const failing = setup({ steps: { toNotificationEmail: fails } });
     const job = fakeJob(validData);
 
     await expect(failing.handler(job)).rejects.toBe(failure);
