@@ -2,22 +2,20 @@ import { withServiceContext } from "@acme/db";
 import {
   USAGE_DIGEST_JOB,
   parseUsageDigestJobData,
+  QUEUE_NAMES,
   type UsageDigestJobData
 } from "@acme/shared";
+import type { WebhookDeliveryJobData } from "@acme/shared";
 import {
   defineJob,
+  fieldNotWritten,
   notWritten,
   type JobLog,
   type JobRun,
   type Json
 } from "../runtime/job-steps";
+import { getProducer, type FollowUpJob } from "../runtime/producer";
 import { sendEmail, type SendEmailOptions } from "../services/email.service";
-import {
-  postSignedWebhook,
-  webhookSecretFromEnv,
-  type WebhookRequest,
-  type WebhookResponse
-} from "../services/webhook.client";
 import { createLogger } from "../telemetry/logger";
 import { withJobSpan } from "../telemetry/tracing";
 
@@ -35,7 +33,7 @@ export type UsageDigestResults = {
   updateDatabase: Json;
   storeDigestPdf: Json;
   sendEmail: { emailId: string };
-  postWebhook: { status: number };
+  deliverWebhook: { jobId: string };
 };
 
 /**
@@ -61,6 +59,14 @@ export interface UsageDigestSteps {
     data: UsageDigestJobData,
     earlier: Pick<UsageDigestResults, "updateDatabase" | "storeDigestPdf">
   ): Promise<SendEmailOptions>;
+  /** The data of the WEBHOOK_DELIVERY job queued by deliverWebhook. */
+  toWebhookDelivery(
+    data: UsageDigestJobData,
+    earlier: Pick<
+      UsageDigestResults,
+      "updateDatabase" | "storeDigestPdf" | "sendEmail"
+    >
+  ): Promise<WebhookDeliveryJobData>;
 }
 
 /**
@@ -70,7 +76,13 @@ export interface UsageDigestSteps {
 export const usageDigestSteps: UsageDigestSteps = {
   updateDatabase: notWritten("updateDatabase"),
   storeDigestPdf: notWritten("storeDigestPdf"),
-  composeEmail: notWritten("composeEmail")
+  composeEmail: notWritten("composeEmail"),
+  // Fill in: WEBHOOK_DELIVERY's fields that this job's data has no match for.
+  toWebhookDelivery: async (data) => ({
+    url: data.webhookUrl,
+    event: fieldNotWritten("toWebhookDelivery", "event"),
+    payload: fieldNotWritten("toWebhookDelivery", "payload")
+  })
 };
 
 /** How the steps reach the world. The defaults are the real services; tests replace them. */
@@ -86,18 +98,16 @@ export interface UsageDigestServices {
     message: SendEmailOptions,
     signal: AbortSignal
   ) => ReturnType<typeof sendEmail>;
-  /** Signs the request and POSTs it; throws on a non-2xx answer. */
-  postWebhook: (
-    request: WebhookRequest,
+  enqueue: (
+    followUp: FollowUpJob<unknown>,
     signal: AbortSignal
-  ) => Promise<WebhookResponse>;
+  ) => Promise<string>;
 }
 
 export const usageDigestServices: UsageDigestServices = {
   withServiceContext,
   sendEmail: (message) => sendEmail(message),
-  postWebhook: (request, signal) =>
-    postSignedWebhook(request, { secret: webhookSecretFromEnv(), signal })
+  enqueue: (followUp, signal) => getProducer().enqueue(followUp, signal)
 };
 
 /** Usage digest, step by step: Emails an account's weekly usage digest and posts it to the account's webhook */
@@ -116,7 +126,7 @@ export async function runUsageDigest(
   const storeDigestPdf = await run.step("storeDigestPdf", () =>
     steps.storeDigestPdf(run.data, { updateDatabase }, run.signal)
   );
-  await run.step("sendEmail", async () => {
+  const sendEmail = await run.step("sendEmail", async () => {
     const message = await steps.composeEmail(run.data, {
       updateDatabase,
       storeDigestPdf
@@ -124,18 +134,21 @@ export async function runUsageDigest(
     const sent = await services.sendEmail(message, run.signal);
     return { emailId: sent.id };
   });
-  await run.step("postWebhook", async () => {
-    const response = await services.postWebhook(
+  await run.step("deliverWebhook", async () => ({
+    jobId: await services.enqueue(
       {
-        url: run.data.webhookUrl,
-        event: "usage-digest.completed",
-        payload: { jobId: run.jobId, data: run.data },
-        idempotencyKey: run.key
+        queue: QUEUE_NAMES.WEBHOOK_DELIVERY,
+        data: await steps.toWebhookDelivery(run.data, {
+          updateDatabase,
+          storeDigestPdf,
+          sendEmail
+        }),
+        options: {},
+        jobId: run.key
       },
       run.signal
-    );
-    return { status: response.status };
-  });
+    )
+  }));
 }
 
 export interface UsageDigestOverrides {

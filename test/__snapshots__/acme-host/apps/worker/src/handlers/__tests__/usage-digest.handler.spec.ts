@@ -1,5 +1,10 @@
 import { UnrecoverableError, type Job } from "bullmq";
-import { USAGE_DIGEST_JOB, type UsageDigestJobData } from "@acme/shared";
+import {
+  USAGE_DIGEST_JOB,
+  QUEUE_NAMES,
+  type UsageDigestJobData
+} from "@acme/shared";
+import type { WebhookDeliveryJobData } from "@acme/shared";
 import { FINISHED_STEPS_KEY } from "../../runtime/job-steps";
 import {
   createUsageDigestHandler,
@@ -22,8 +27,13 @@ const results = {
   updateDatabase: { from: "updateDatabase" },
   storeDigestPdf: { from: "storeDigestPdf" },
   sendEmail: { emailId: "email-1" },
-  postWebhook: { status: 202 }
+  deliverWebhook: { jobId: "follow-up-1" }
 };
+
+/** Stands for the WEBHOOK_DELIVERY data that toWebhookDelivery builds once it is written. */
+const toWebhookDeliveryData = {
+  built: "toWebhookDelivery"
+} as unknown as WebhookDeliveryJobData;
 
 /** The members of a BullMQ job that the handler reads; a real Job needs a live queue. */
 function fakeJob(data: unknown, attemptsMade = 0): Job {
@@ -55,6 +65,7 @@ function setup(doubles: Doubles = {}) {
       subject: "Usage digest",
       html: "The html the team writes"
     })),
+    toWebhookDelivery: jest.fn(async () => toWebhookDeliveryData),
     ...doubles.steps
   } satisfies UsageDigestSteps;
   const services = {
@@ -67,7 +78,7 @@ function setup(doubles: Doubles = {}) {
       ) => work(tx)
     ),
     sendEmail: jest.fn(async () => ({ id: "email-1" })),
-    postWebhook: jest.fn(async () => ({ status: 202 })),
+    enqueue: jest.fn(async () => "follow-up-1"),
     ...doubles.services
   } satisfies UsageDigestServices;
   const logger = { info: jest.fn(), error: jest.fn() };
@@ -112,6 +123,11 @@ describe("handleUsageDigest", () => {
       updateDatabase: results.updateDatabase,
       storeDigestPdf: results.storeDigestPdf
     });
+    expect(steps.toWebhookDelivery).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      storeDigestPdf: results.storeDigestPdf,
+      sendEmail: results.sendEmail
+    });
   });
 
   it("logs the start with the job id and attempt, and the completion with its duration", async () => {
@@ -154,17 +170,17 @@ describe("handleUsageDigest", () => {
     );
   });
 
-  it("posts the webhook to data.webhookUrl", async () => {
+  it("queues WEBHOOK_DELIVERY with the data toWebhookDelivery built, keyed by the job", async () => {
     const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(services.postWebhook).toHaveBeenCalledWith(
+    expect(services.enqueue).toHaveBeenCalledWith(
       {
-        url: validData.webhookUrl,
-        event: "usage-digest.completed",
-        payload: { jobId: "job-1", data: validData },
-        idempotencyKey: "usage-digest-job-1"
+        queue: QUEUE_NAMES.WEBHOOK_DELIVERY,
+        data: toWebhookDeliveryData,
+        options: {},
+        jobId: "usage-digest-job-1"
       },
       expect.any(AbortSignal)
     );
@@ -174,9 +190,10 @@ describe("handleUsageDigest", () => {
     ["updateDatabase", { steps: { updateDatabase: fails } }],
     ["storeDigestPdf", { steps: { storeDigestPdf: fails } }],
     ["composeEmail", { steps: { composeEmail: fails } }],
+    ["toWebhookDelivery", { steps: { toWebhookDelivery: fails } }],
     ["withServiceContext", { services: { withServiceContext: fails } }],
     ["sendEmail", { services: { sendEmail: fails } }],
-    ["postWebhook", { services: { postWebhook: fails } }]
+    ["enqueue", { services: { enqueue: fails } }]
   ] satisfies [string, Doubles][])(
     "rethrows when %s fails, so BullMQ retries the job",
     async (_name, doubles) => {
@@ -196,7 +213,7 @@ describe("handleUsageDigest", () => {
   );
 
   it("records the finished steps when a later one fails, and a retry skips them", async () => {
-    const failing = setup({ services: { postWebhook: fails } });
+    const failing = setup({ steps: { toWebhookDelivery: fails } });
     const job = fakeJob(validData);
 
     await expect(failing.handler(job)).rejects.toBe(failure);
