@@ -56,10 +56,14 @@ export interface ResolvedJob {
   files: JobFiles;
   /** The field the email goes to. */
   emailField?: string;
+  /** The email's field is optional: the email is sent only when the data holds it. */
+  emailOptional?: boolean;
   /** How the host sends email. */
   emailApi: EmailApi;
   /** The field holding the webhook's URL. */
   webhookField?: string;
+  /** The URL's field is optional: the webhook is posted only when the data holds it. */
+  webhookOptional?: boolean;
   followUps: FollowUp[];
   steps: Step[];
 }

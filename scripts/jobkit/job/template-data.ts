@@ -144,8 +144,12 @@ function handlerStep(
   earlier: readonly Step[],
   later: readonly Step[],
   files: ResolvedJob['files'],
-  email: ReturnType<typeof emailData> | false,
+  recipients: {
+    email: (ReturnType<typeof emailData> & { optional: boolean }) | false;
+    webhookOptional: boolean;
+  },
 ) {
+  const { email, webhookOptional } = recipients;
   const earlierNames = earlier.map((previous) => previous.name);
   const written = (() => {
     switch (step.kind) {
@@ -167,7 +171,7 @@ function handlerStep(
     work: step.kind === 'work' ? { description: step.description } : false,
     database: step.kind === 'database',
     email: step.kind === 'email' ? { field: step.field } : false,
-    webhook: step.kind === 'webhook' ? { field: step.field } : false,
+    webhook: step.kind === 'webhook' ? { field: step.field, optional: webhookOptional } : false,
     followUp: step.kind === 'followUp' ? followUpData(step.followUp, files) : (false as const),
     /** The functions of `…Steps` this step calls. */
     written,
@@ -190,10 +194,12 @@ function handlerStep(
     })(),
     resultType: (() => {
       switch (step.kind) {
-        case 'email':
-          return email ? email.resultType : '{ emailId: string }';
+        case 'email': {
+          const sent = email ? email.resultType : '{ emailId: string }';
+          return email && email.optional && sent !== 'null' ? `${sent} | null` : sent;
+        }
         case 'webhook':
-          return '{ status: number }';
+          return webhookOptional ? '{ status: number } | null' : '{ status: number }';
         case 'followUp':
           return '{ jobId: string }';
         default:
@@ -223,9 +229,17 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
       invalid: invalidValueOf(field.type),
     };
   });
-  const email = job.emailField ? emailData(job.emailField, job.emailApi, names.title) : false;
+  const email = job.emailField
+    ? {
+        ...emailData(job.emailField, job.emailApi, names.title),
+        optional: job.emailOptional ?? false,
+      }
+    : false;
   const steps = job.steps.map((step, index) =>
-    handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files, email),
+    handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files, {
+      email,
+      webhookOptional: job.webhookOptional ?? false,
+    }),
   );
   const last = steps[steps.length - 1];
   const followUps = steps.flatMap((step) => (step.followUp ? [step.followUp] : []));
@@ -252,7 +266,9 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     /** Whether any step reaches the world through a service the tests replace. */
     hasServices: job.steps.some((step) => step.kind !== 'work'),
     email,
-    webhook: job.webhookField ? { field: job.webhookField } : false,
+    webhook: job.webhookField
+      ? { field: job.webhookField, optional: job.webhookOptional ?? false }
+      : false,
     followUps,
     hasFollowUps: followUps.length > 0,
     /** Follow-ups whose data type is a kit contract, imported from the shared package. */
