@@ -11,7 +11,7 @@ import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
 import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
-import type { ResolvedJob } from './resolve-job.js';
+import { stepFunctions, type ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
 
 export interface GenerateOptions {
@@ -32,21 +32,11 @@ export interface GenerateOptions {
   testRunner?: Promise<StartedTestRunner>;
 }
 
-/** The functions of a job's `…Steps` still holding a placeholder. */
+/** The functions of a job's `…Steps` still holding a placeholder (a complete follow-up mapping is written). */
 export function stepsToWrite(job: ResolvedJob): string[] {
-  return job.steps.flatMap((step) => {
-    switch (step.kind) {
-      case 'work':
-      case 'database':
-        return [step.name];
-      case 'email':
-        return ['composeEmail'];
-      case 'webhook':
-        return [];
-      case 'followUp':
-        return step.followUp.unfilled.length > 0 ? [step.followUp.mapFunction] : [];
-    }
-  });
+  return job.steps.flatMap((step) =>
+    step.kind === 'followUp' && step.followUp.unfilled.length === 0 ? [] : stepFunctions(step),
+  );
 }
 
 function nextSteps(job: ResolvedJob): string[] {

@@ -68,6 +68,21 @@ export interface ResolvedJob {
   steps: Step[];
 }
 
+/** The functions of a job's `…Steps` object that a step calls: the team's code. */
+export function stepFunctions(step: Step): string[] {
+  switch (step.kind) {
+    case 'work':
+    case 'database':
+      return [step.name];
+    case 'email':
+      return ['composeEmail'];
+    case 'webhook':
+      return [];
+    case 'followUp':
+      return [step.followUp.mapFunction];
+  }
+}
+
 /**
  * Names a step cannot take, so it gets a suffix: the handler's own steps and
  * services, and the names its job function uses beside the steps' results.

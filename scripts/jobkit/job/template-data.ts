@@ -9,7 +9,7 @@ import {
 } from './field-types.js';
 import type { EmailApi } from '../host/email-api.js';
 import { stringLiteral } from '../core/text.js';
-import type { FollowUp, ResolvedJob, Step } from './resolve-job.js';
+import { stepFunctions, type FollowUp, type ResolvedJob, type Step } from './resolve-job.js';
 
 /** `1000` → `1s`, `1500` → `1.5s`, `120000` → `2min`, `250` → `250ms`. */
 export function formatDuration(ms: number): string {
@@ -151,19 +151,7 @@ function handlerStep(
 ) {
   const { email, webhookOptional } = recipients;
   const earlierNames = earlier.map((previous) => previous.name);
-  const written = (() => {
-    switch (step.kind) {
-      case 'work':
-      case 'database':
-        return [step.name];
-      case 'email':
-        return ['composeEmail'];
-      case 'webhook':
-        return [];
-      case 'followUp':
-        return [step.followUp.mapFunction];
-    }
-  })();
+  const written = stepFunctions(step);
   return {
     name: step.name,
     /** Whether a later step takes its result, so the handler keeps it in a variable. */
