@@ -42,7 +42,11 @@ export function stepsToWrite(job: ResolvedJob): string[] {
 function nextSteps(job: ResolvedJob): string[] {
   const steps = stepsToWrite(job);
   return [
-    `${job.names.constant}: write the business logic in ${job.files.handler}, in ${job.names.camel}Steps: ${steps.join(', ')}`,
+    ...(steps.length > 0
+      ? [
+          `${job.names.constant}: write the business logic in ${job.files.handler}, in ${job.names.camel}Steps: ${steps.join(', ')}`,
+        ]
+      : []),
     `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
   ];
 }

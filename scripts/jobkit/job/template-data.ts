@@ -264,6 +264,12 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     /** Follow-ups whose data type a host file declares, imported from it. */
     hostFollowUps: followUps.filter((followUp) => !followUp.contract),
     steps,
+    /** Whether a step holds the `notWritten` placeholder (every step but follow-ups and webhooks). */
+    usesNotWritten: job.steps.some((step) => step.kind !== 'followUp' && step.kind !== 'webhook'),
+    /** Whether a step's result is still plain JSON, for the team to give it a shape. */
+    usesJson: steps.some((step) => step.resultType === 'Json'),
+    /** Whether a follow-up leaves a field to write. */
+    usesFieldNotWritten: followUps.some((followUp) => !followUp.complete),
     /** Steps the team writes: the handler's `…Steps` object. */
     writtenSteps: steps.flatMap((step) => step.written),
     /**
