@@ -84,18 +84,6 @@ function stepName(description: string, taken: Set<string>, index: number): strin
  * The field an email goes to or a webhook posts to (see recipients.ts), or a problem
  * naming the fix.
  */
-/** The named steps of the "other" side effects, clear of the handler's other dependencies. */
-export function otherSteps(
-  descriptions: readonly string[],
-  mapFunctions: readonly string[],
-): Step[] {
-  const taken = new Set([...FIXED_DEPENDENCIES, ...mapFunctions]);
-  return descriptions.map((description, index) => ({
-    name: stepName(description, taken, index),
-    description,
-  }));
-}
-
 export function recipientField(
   fields: FieldAnswer[],
   role: RecipientRole,
@@ -255,10 +243,14 @@ export function resolveJob(
     return followUp ? [followUp] : [];
   });
 
-  const steps = otherSteps(
-    sideEffects.other,
-    followUps.map((followUp) => followUp.mapFunction),
-  );
+  const taken = new Set([
+    ...FIXED_DEPENDENCIES,
+    ...followUps.map((followUp) => followUp.mapFunction),
+  ]);
+  const steps = sideEffects.other.map((description, index) => ({
+    name: stepName(description, taken, index),
+    description,
+  }));
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
   return {

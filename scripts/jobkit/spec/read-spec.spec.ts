@@ -58,10 +58,10 @@ const CASES: Case[] = [
       '27 timeout: 300 s',
       '28 priority: 5',
       '31 side effect: database',
-      '32 side effect: other, the step generatesCsvFile',
+      '32 side effect: other, a step of its own for "Generates CSV file"',
       '34 side effect: email',
       '34 email recipient: data.userEmail (a plain string in the answers, checked as an email address at run time)',
-      '35 side effect: other, the step createsNotificationForUser',
+      '35 side effect: other, a step of its own for "Creates notification for user"',
     ],
   },
   {
