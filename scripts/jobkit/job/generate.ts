@@ -11,6 +11,7 @@ import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
 import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
+import { describeRecipient } from './recipients.js';
 import { stepFunctions, type ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
 
@@ -41,7 +42,12 @@ export function stepsToWrite(job: ResolvedJob): string[] {
 
 function nextSteps(job: ResolvedJob): string[] {
   const steps = stepsToWrite(job);
+  const { email, webhook } = job.recipients;
   return [
+    ...(email ? [`${job.names.constant}: emails ${describeRecipient(email, 'email')}`] : []),
+    ...(webhook
+      ? [`${job.names.constant}: posts its webhook to ${describeRecipient(webhook, 'webhook')}`]
+      : []),
     ...(steps.length > 0
       ? [
           `${job.names.constant}: write the business logic in ${job.files.handler}, in ${job.names.camel}Steps: ${steps.join(', ')}`,

@@ -11,8 +11,14 @@ import {
   type FieldAnswer,
   type JobAnswers,
 } from './answers.schema.js';
-import { fitsInto, fitsTsType, spellFieldType, type FieldKind } from './field-types.js';
+import { fitsInto, fitsTsType } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
+import {
+  chooseRecipient,
+  withRecipientKinds,
+  type Recipient,
+  type RecipientRole,
+} from './recipients.js';
 
 /** A job queued on another queue when this one succeeds. */
 export interface FollowUp {
@@ -64,6 +70,8 @@ export interface ResolvedJob {
   webhookField?: string;
   /** The URL's field is optional: the webhook is posted only when the data holds it. */
   webhookOptional?: boolean;
+  /** How each recipient was chosen, for the summary. */
+  recipients: Partial<Record<RecipientRole, Recipient>>;
   followUps: FollowUp[];
   steps: Step[];
 }
@@ -149,23 +157,23 @@ export function stepName(description: string, taken: Set<string>, fallback: stri
   return name;
 }
 
+/**
+ * The field an email goes to or a webhook posts to (see recipients.ts), or a problem
+ * naming the fix.
+ */
 export function recipientField(
   fields: FieldAnswer[],
-  kind: FieldKind,
-  effect: 'email' | 'webhook',
+  role: RecipientRole,
+  named: string | undefined,
   problems: Problem[],
   prefix: string,
-): string | undefined {
-  const ofKind = fields.filter((field) => field.type.kind === kind);
-  const required = ofKind.find((field) => field.required);
-  if (required) return required.name;
-  const spelling = spellFieldType({ kind });
-  const role = effect === 'email' ? 'the address to email' : 'the URL to post to';
+): Recipient | undefined {
+  const choice = chooseRecipient(fields, role, named);
+  if (choice.ok) return choice.recipient;
+  const key = role === 'email' ? 'emailField' : 'webhookField';
   problems.push({
-    path: `${prefix}sideEffects.${effect}`,
-    message: ofKind[0]
-      ? `the ${spelling} field "${ofKind[0].name}" is optional, but it holds ${role}; make it required`
-      : `needs a required field of type "${spelling}" holding ${role}; add one to fields`,
+    path: `${prefix}sideEffects.${choice.problem === 'named' ? key : role}`,
+    message: choice.message,
   });
   return undefined;
 }
@@ -259,7 +267,9 @@ function webhookDelivery(
     fitsTsType(source, field.type),
   );
   const url = hostType.fields.find((field) => field.name === 'url' && field.type === 'string');
-  if (url && fields.unfilled.includes('url')) {
+  // An optional URL field cannot fill a required `url`: that is left to write.
+  const urlRequired = answers.fields.some((field) => field.name === urlField && field.required);
+  if (url && urlRequired && fields.unfilled.includes('url')) {
     fields.unfilled = fields.unfilled.filter((name) => name !== 'url');
     fields.mapping.push({ target: 'url', source: urlField });
   }
@@ -415,17 +425,20 @@ export function resolveJob(
   problems.push(...nameClashes(answers.name, tree, layout, prefix, queues));
 
   const { sideEffects } = answers;
-  const emailField = sideEffects.email
-    ? recipientField(answers.fields, 'email', 'email', problems, prefix)
+  const email = sideEffects.email
+    ? recipientField(answers.fields, 'email', sideEffects.emailField, problems, prefix)
     : undefined;
-  const webhookField = sideEffects.webhook
-    ? recipientField(answers.fields, 'url', 'webhook', problems, prefix)
+  const webhook = sideEffects.webhook
+    ? recipientField(answers.fields, 'webhook', sideEffects.webhookField, problems, prefix)
     : undefined;
+  // A plain string recipient takes the kind it is checked as: the contract's data
+  // spec checks it at run time, and a follow-up can take it as that kind.
+  const fields = withRecipientKinds(answers.fields, [email, webhook]);
   const followUps = sideEffects.triggers.flatMap((key, index) => {
     const followUp = resolveFollowUp(
       key,
       index,
-      answers,
+      { fields },
       names,
       queues,
       tree,
@@ -437,20 +450,24 @@ export function resolveJob(
   });
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
-  const delivery = webhookField
-    ? webhookDelivery(answers, webhookField, queues, tree, layout)
+  const delivery = webhook
+    ? webhookDelivery({ fields }, webhook.field, queues, tree, layout)
     : undefined;
-  const steps = orderedSteps(answers, names, followUps, emailField, webhookField, delivery);
-  const emailApi: EmailApi = emailField
+  const steps = orderedSteps(answers, names, followUps, email?.field, webhook?.field, delivery);
+  const emailApi: EmailApi = email
     ? readEmailApi(tree, layout.emailServiceModule, layout.emailFunction ?? undefined)
     : { style: 'service' };
   return {
-    answers,
+    answers: { ...answers, fields },
     names,
     files,
-    ...(emailField ? { emailField } : {}),
-    ...(webhookField && !delivery ? { webhookField } : {}),
+    ...(email ? { emailField: email.field, emailOptional: !email.required } : {}),
+    // Through the host's own delivery queue, the webhook is a follow-up job.
+    ...(webhook && !delivery
+      ? { webhookField: webhook.field, webhookOptional: !webhook.required }
+      : {}),
     emailApi,
+    recipients: { ...(email ? { email } : {}), ...(webhook ? { webhook } : {}) },
     followUps: delivery ? [...followUps, delivery] : followUps,
     steps,
   };
