@@ -64,18 +64,20 @@ function numberLiteral(value: number): string {
  * `emailService.send(message)` or a function such as `sendEmail(options)`), and the
  * message a test double composes, with every required member of its type.
  */
-function emailData(field: string, api: EmailApi, title: string) {
+function emailData(field: string, optional: boolean, api: EmailApi, title: string) {
+  // The sample data holds every field; an optional one is typed as possibly absent.
+  const to = `validData.${field}${optional ? " ?? ''" : ''}`;
   const members: { name: string; value: string }[] = [];
   let complete = true;
   if (api.style === 'service') {
     members.push(
-      { name: 'to', value: `validData.${field}` },
+      { name: 'to', value: to },
       { name: 'subject', value: stringLiteral(title) },
       { name: 'text', value: stringLiteral('The email the team writes') },
     );
   } else {
     for (const member of api.members.filter((each) => each.required)) {
-      if (member.name === 'to') members.push({ name: 'to', value: `validData.${field}` });
+      if (member.name === 'to') members.push({ name: 'to', value: to });
       else if (member.name === 'subject')
         members.push({ name: 'subject', value: stringLiteral(title) });
       else if (member.type === 'string') {
@@ -89,6 +91,7 @@ function emailData(field: string, api: EmailApi, title: string) {
   const service = api.style === 'service';
   return {
     field,
+    optional,
     service,
     /** The exported function the step calls (function style). */
     function: service ? '' : api.name,
@@ -145,7 +148,7 @@ function handlerStep(
   later: readonly Step[],
   files: ResolvedJob['files'],
   recipients: {
-    email: (ReturnType<typeof emailData> & { optional: boolean }) | false;
+    email: ReturnType<typeof emailData> | false;
     webhookOptional: boolean;
   },
 ) {
@@ -218,10 +221,7 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     };
   });
   const email = job.emailField
-    ? {
-        ...emailData(job.emailField, job.emailApi, names.title),
-        optional: job.emailOptional ?? false,
-      }
+    ? emailData(job.emailField, job.emailOptional ?? false, job.emailApi, names.title)
     : false;
   const steps = job.steps.map((step, index) =>
     handlerStep(step, job.steps.slice(0, index), job.steps.slice(index + 1), files, {
