@@ -58,10 +58,10 @@ const CASES: Case[] = [
       '27 timeout: 300 s',
       '28 priority: 5',
       '31 side effect: database',
-      '32 side effect: other, the step generatesCsvFile',
+      '32 side effect: other, a step of its own for "Generates CSV file"',
       '34 side effect: email',
       '34 email recipient: data.userEmail (a plain string in the answers, checked as an email address at run time)',
-      '35 side effect: other, the step createsNotificationForUser',
+      '35 side effect: other, a step of its own for "Creates notification for user"',
     ],
   },
   {
@@ -201,6 +201,12 @@ const CASES: Case[] = [
       sideEffects: { webhook: true, database: false },
     },
     reading: ['13 retries: 0 after the first try (1 attempt in all)', '19 side effect: webhook'],
+  },
+  {
+    fixture: 'windows-line-endings.md',
+    about: 'a byte order mark and CR LF line ends',
+    answers: { name: 'Nightly Cleanup', trigger: 'Every night', timeoutSeconds: 600 },
+    reading: ["1 job Nightly Cleanup: constant NIGHTLY_CLEANUP, queue 'nightly-cleanup'"],
   },
   {
     fixture: 'unchecked-template-effects.md',

@@ -1,15 +1,14 @@
 import { AnswersRejectedError, type Problem } from '../core/errors.js';
 import type { FieldAnswer, JobAnswersInput } from '../job/answers.schema.js';
-import { parseFieldType, spellFieldType } from '../job/field-types.js';
+import { spellFieldType } from '../job/field-types.js';
 import { jobNames } from '../job/names.js';
 import { chooseRecipient, describeRecipient } from '../job/recipients.js';
-import { otherSteps } from '../job/resolve-job.js';
+import { cellsOf, isSeparatorRow, readFieldRow, readHeader, type Column } from './data-table.js';
 import { classifySideEffect } from './side-effects.js';
 import {
   grouped,
   plainCell,
   readBackoff,
-  readRequired,
   readTimeoutSeconds,
   readWholeNumber,
   unfilledPlaceholder,
@@ -52,39 +51,6 @@ const SECTION_HEADINGS: { section: Section; heading: RegExp }[] = [
   { section: 'effects', heading: /^side\s+effects\s*:?$/i },
 ];
 
-const COLUMNS = {
-  name: /^(field|field name|name)$/i,
-  type: /^type$/i,
-  required: /^(required|req\.?|required\?)$/i,
-  description: /^(description|desc\.?|notes?|meaning)$/i,
-} satisfies Record<string, RegExp>;
-type Column = keyof typeof COLUMNS;
-
-/** Splits a table row at its unescaped pipes; `\|` stays in the cell as `|`. */
-function cellsOf(row: string): string[] {
-  const inner = row
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/(?<!\\)\|$/, '');
-  return inner.split(/(?<!\\)\|/).map((cell) => cell.replace(/\\\|/g, '|'));
-}
-
-const QUOTED = /^\s*('[^']*'|"[^"]*")\s*$/;
-
-/**
- * A union type written unescaped in a table (`| kind | 'csv' | 'json' | yes |`)
- * splits into one cell per literal: the quoted cells that follow the Type column are
- * joined back while the row has more cells than the header.
- */
-function joinUnionCells(cells: string[], typeIndex: number, width: number): string[] {
-  const joined = [...cells];
-  while (joined.length > width && QUOTED.test(joined[typeIndex + 1] ?? '')) {
-    const [type = '', next = ''] = joined.slice(typeIndex, typeIndex + 2);
-    joined.splice(typeIndex, 2, `${type}|${next}`);
-  }
-  return joined;
-}
-
 const BEHAVIOR_KEYS: { key: 'retries' | 'backoff' | 'timeout' | 'priority'; label: RegExp }[] = [
   { key: 'retries', label: /^(retry attempts|retries|retry|attempts|max retries)$/i },
   { key: 'backoff', label: /^(backoff strategy|backoff|back-off|retry backoff)$/i },
@@ -92,330 +58,299 @@ const BEHAVIOR_KEYS: { key: 'retries' | 'backoff' | 'timeout' | 'priority'; labe
   { key: 'priority', label: /^priority$/i },
 ];
 
-export function readSpec(text: string, options: ReadSpecOptions): SpecReading {
-  const { source, queues = [] } = options;
-  const problems: Problem[] = [];
-  const lines: LineReading[] = [];
-  const lineOf: Record<string, number> = {};
-  const fields: FieldAnswer[] = [];
-  const answers: JobAnswersInput & { fields: NonNullable<JobAnswersInput['fields']> } = {
+/** The template's first line names the purpose: the fallback for "- Purpose:". */
+const INTRO = /^I need to create a new background job for (.*?)(?: in \S+)?\.?$/i;
+
+/** One line of the spec as it is read: its number and its text without the indentation. */
+interface Line {
+  number: number;
+  text: string;
+}
+
+class SpecReader {
+  readonly problems: Problem[] = [];
+  readonly lines: LineReading[] = [];
+  readonly lineOf: Record<string, number> = {};
+  readonly answers: JobAnswersInput & { fields: NonNullable<JobAnswersInput['fields']> } = {
     name: '',
     purpose: '',
     trigger: '',
     fields: [],
   };
-  const effects = { email: false, webhook: false, database: false };
-  const triggers: string[] = [];
-  const other: { description: string; line: number }[] = [];
-  let section: Section = 'prose';
-  let columns: Column[] | undefined;
-  let jobLine: number | undefined;
-  let introPurpose: { text: string; line: number } | undefined;
-  let emailLine: number | undefined;
+  private readonly fields: FieldAnswer[] = [];
+  private readonly effects = { email: false, webhook: false, database: false };
+  private readonly triggers: string[] = [];
+  private readonly other: string[] = [];
+  private section: Section = 'prose';
+  /** The table's columns once its header is read; empty when the header was refused. */
+  private columns: Column[] | undefined;
+  private jobLine: number | undefined;
+  private introPurpose: { text: string; line: number } | undefined;
+  private emailLine: number | undefined;
 
-  const refuse = (line: number, text: string, expected: string) =>
-    problems.push({ path: `${source}:${line}`, message: `"${text.trim()}": expected ${expected}` });
-  const read = (line: number, reading: string, path?: string) => {
-    lines.push({ line, reading });
-    if (path !== undefined) lineOf[path] = line;
-  };
+  constructor(
+    private readonly source: string,
+    private readonly queues: readonly string[],
+  ) {}
+
+  private refuse(line: Line, expected: string): void {
+    this.problems.push({
+      path: `${this.source}:${line.number}`,
+      message: `"${line.text}": expected ${expected}`,
+    });
+  }
+
+  private read(line: Line, reading: string, path?: string): void {
+    this.lines.push({ line: line.number, reading });
+    if (path !== undefined) this.lineOf[path] = line.number;
+  }
+
   /** The value, or undefined after refusing the line: unfilled, or not what was expected. */
-  function valueOf<T>(
-    line: number,
-    text: string,
-    value: string,
-    result: () => Read<T>,
-  ): T | undefined {
+  private valueOf<T>(line: Line, value: string, result: () => Read<T>): T | undefined {
     const placeholder = unfilledPlaceholder(value);
     if (placeholder) {
-      refuse(line, text, `the placeholder ${placeholder} filled in`);
+      this.refuse(line, `the placeholder ${placeholder} filled in`);
       return undefined;
     }
     const parsed = result();
     if (parsed.ok) return parsed.value;
-    refuse(line, text, parsed.expected);
+    this.refuse(line, parsed.expected);
     return undefined;
   }
 
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('```') || trimmed.startsWith('<!--')) return;
+  readLine(line: Line): void {
+    if (line.text === '' || line.text.startsWith('```') || line.text.startsWith('<!--')) return;
+    const heading = /^#{1,6}\s+(.*?)\s*#*$/.exec(line.text);
+    if (heading) return this.heading(line, (heading[1] ?? '').trim());
+    const bullet = /^[-*+]\s+(.*)$/.exec(line.text)?.[1];
+    switch (this.section) {
+      case 'prose':
+        return this.prose(line);
+      case 'data':
+        return this.dataRow(line);
+      case 'job':
+        return this.jobItem(line, bullet);
+      case 'behavior':
+        return this.behaviorItem(line, bullet);
+      case 'effects':
+        return this.sideEffect(line, bullet);
+    }
+  }
 
-    const heading = /^#{1,6}\s+(.*?)\s*#*$/.exec(trimmed);
-    if (heading) {
-      const title = (heading[1] ?? '').trim();
-      const job = /^job\s*:\s*(.*)$/i.exec(title);
-      const known = SECTION_HEADINGS.find((candidate) => candidate.heading.test(title));
-      columns = undefined;
-      if (job) {
-        section = 'job';
-        jobLine = line;
-        const name = valueOf(line, trimmed, job[1] ?? '', () =>
-          job[1]?.trim()
-            ? { ok: true, value: job[1].trim() }
-            : { ok: false, expected: 'the job name after "Job:", e.g. ### Job: AUDIT_LOG_EXPORT' },
-        );
-        if (name !== undefined) {
-          answers.name = name;
-          const names = jobNames(name);
-          read(line, `job ${name}: constant ${names.constant}, queue '${names.kebab}'`, 'name');
-        }
-      } else section = known?.section ?? 'prose';
+  private heading(line: Line, title: string): void {
+    this.columns = undefined;
+    const job = /^job\s*:\s*(.*)$/i.exec(title);
+    if (!job) {
+      this.section =
+        SECTION_HEADINGS.find(({ heading }) => heading.test(title))?.section ?? 'prose';
       return;
     }
+    this.section = 'job';
+    this.jobLine = line.number;
+    const given = plainCell(job[1] ?? '');
+    const name = this.valueOf(line, given, () =>
+      given
+        ? { ok: true, value: given }
+        : { ok: false, expected: 'the job name after "Job:", e.g. ### Job: AUDIT_LOG_EXPORT' },
+    );
+    if (name === undefined) return;
+    this.answers.name = name;
+    const names = jobNames(name);
+    this.read(line, `job ${name}: constant ${names.constant}, queue '${names.kebab}'`, 'name');
+  }
 
-    if (section === 'prose') {
-      // The template's first line names the purpose: the fallback for "- Purpose:".
-      const intro = /^I need to create a new background job for (.*?)(?: in \S+)?\.?$/i.exec(
-        trimmed,
-      );
-      if (intro?.[1]) {
-        const purpose = valueOf(line, trimmed, intro[1], () => ({
-          ok: true,
-          value: intro[1] ?? '',
-        }));
-        if (purpose !== undefined) introPurpose = { text: purpose, line };
-      }
+  private prose(line: Line): void {
+    const intro = INTRO.exec(line.text)?.[1];
+    if (intro === undefined) return;
+    const purpose = this.valueOf(line, intro, () => ({ ok: true, value: intro }));
+    if (purpose !== undefined) this.introPurpose = { text: purpose, line: line.number };
+  }
+
+  private dataRow(line: Line): void {
+    if (!line.text.startsWith('|')) {
+      this.refuse(line, 'a row of the Job Data table: | field | type | required | description |');
       return;
     }
+    const cells = cellsOf(line.text);
+    if (!this.columns) {
+      const header = readHeader(cells);
+      this.columns = header.ok ? header.value : [];
+      if (!header.ok) this.refuse(line, header.expected);
+      return;
+    }
+    // The rows of a refused header cannot be read.
+    if (isSeparatorRow(cells) || this.columns.length === 0) return;
+    const read = readFieldRow(cells, this.columns);
+    if (!read.ok) {
+      this.refuse(line, read.expected);
+      return;
+    }
+    const field = read.value;
+    const index = this.fields.length;
+    this.fields.push(field);
+    this.answers.fields.push({ ...field, type: spellFieldType(field.type) });
+    const noColumn = this.columns.includes('required') ? '' : ' (no Required column)';
+    this.read(
+      line,
+      `field ${field.name}: ${spellFieldType(field.type)}, ${field.required ? 'required' : 'optional'}${noColumn}`,
+      `fields[${index}]`,
+    );
+  }
 
-    if (section === 'data') {
-      if (!trimmed.startsWith('|')) {
-        refuse(
-          line,
-          trimmed,
-          'a row of the Job Data table: | field | type | required | description |',
-        );
-        return;
-      }
-      const cells = cellsOf(trimmed);
-      if (!columns) {
-        const named = cells.map((cell) =>
-          (Object.keys(COLUMNS) as Column[]).find((column) =>
-            COLUMNS[column].test(plainCell(cell)),
-          ),
-        );
-        const unknown = cells.find((_, i) => named[i] === undefined);
-        if (unknown !== undefined || !named.includes('name') || !named.includes('type')) {
-          refuse(
-            line,
-            trimmed,
-            `the table's header: | Field | Type | Required | Description | (Required and Description may be left out)${unknown !== undefined ? `; "${plainCell(unknown)}" is not one of these columns` : ''}`,
-          );
-          columns = [];
-        } else columns = named as Column[];
-        return;
-      }
-      if (cells.every((cell) => /^\s*:?-+:?\s*$/.test(cell))) return;
-      if (columns.length === 0) return; // the header was refused
-      const left = cells.map(unfilledPlaceholder).filter((found) => found !== undefined);
-      if (left.length > 0) {
-        refuse(line, trimmed, `the placeholders ${left.join(', ')} filled in (or the row removed)`);
-        return;
-      }
-      const row = joinUnionCells(cells, columns.indexOf('type'), columns.length);
-      if (row.length !== columns.length) {
-        refuse(
-          line,
-          trimmed,
-          `${columns.length} cells (${columns.join(', ')}), not ${row.length}; write a | inside a cell as \\|`,
-        );
-        return;
-      }
-      const cell = (column: Column) => {
-        const at = columns?.indexOf(column) ?? -1;
-        return at < 0 ? undefined : (row[at] ?? '');
-      };
-      const nameCell = cell('name') ?? '';
-      const name = valueOf(line, trimmed, nameCell, () => ({
-        ok: true,
-        value: plainCell(nameCell),
-      }));
-      const typeCell = cell('type') ?? '';
-      const type = valueOf(line, trimmed, typeCell, () => {
-        const parsed = parseFieldType(plainCell(typeCell));
-        return parsed.ok
-          ? { ok: true, value: parsed.type }
-          : { ok: false, expected: `a field type: ${parsed.problem}` };
-      });
-      const requiredCell = cell('required');
-      const required =
-        requiredCell === undefined
-          ? true
-          : valueOf(line, trimmed, requiredCell, () => readRequired(requiredCell));
-      const descriptionCell = cell('description') ?? '';
-      const description = valueOf(line, trimmed, descriptionCell, () => ({
-        ok: true,
-        value: plainCell(descriptionCell),
-      }));
-      if (
-        name === undefined ||
-        type === undefined ||
-        required === undefined ||
-        description === undefined
-      )
-        return;
-      const index = fields.length;
-      fields.push({ name, type, required, description });
-      answers.fields.push({ name, type: spellFieldType(type), required, description });
-      read(
+  private jobItem(line: Line, bullet: string | undefined): void {
+    const item = bullet === undefined ? null : /^(purpose|trigger)\s*:\s*(.*)$/i.exec(bullet);
+    if (!item) {
+      this.refuse(line, '- Purpose: … or - Trigger: … under the Job heading');
+      return;
+    }
+    const key = (item[1] ?? '').toLowerCase() as 'purpose' | 'trigger';
+    const text = (item[2] ?? '').trim();
+    const value = this.valueOf(line, text, () =>
+      text ? { ok: true, value: text } : { ok: false, expected: `text after "${item[1]}:"` },
+    );
+    if (value === undefined) return;
+    this.answers[key] = value;
+    this.read(line, `${key}: ${value}`, key);
+  }
+
+  private behaviorItem(line: Line, bullet: string | undefined): void {
+    const item = bullet === undefined ? null : /^([^:]+):\s*(.*)$/.exec(bullet);
+    const found = item && BEHAVIOR_KEYS.find(({ label }) => label.test((item[1] ?? '').trim()));
+    if (!item || !found) {
+      this.refuse(
         line,
-        `field ${name}: ${spellFieldType(type)}, ${required ? 'required' : 'optional'}${requiredCell === undefined ? ' (no Required column)' : ''}`,
-        `fields[${index}]`,
+        '- Retry attempts: …, - Backoff strategy: …, - Timeout: … or - Priority: …',
       );
       return;
     }
-
-    const bullet = /^[-*+]\s+(.*)$/.exec(trimmed);
-    if (section === 'job') {
-      const item = bullet && /^(purpose|trigger)\s*:\s*(.*)$/i.exec(bullet[1] ?? '');
-      if (!item) {
-        refuse(line, trimmed, '- Purpose: … or - Trigger: … under the Job heading');
-        return;
-      }
-      const key = (item[1] ?? '').toLowerCase() as 'purpose' | 'trigger';
-      const value = valueOf(line, trimmed, item[2] ?? '', () =>
-        item[2]?.trim()
-          ? { ok: true, value: item[2].trim() }
-          : { ok: false, expected: `text after "${item[1]}:"` },
-      );
-      if (value === undefined) return;
-      answers[key] = value;
-      read(line, `${key}: ${value}`, key);
-      return;
-    }
-
-    if (section === 'behavior') {
-      const item = bullet && /^([^:]+):\s*(.*)$/.exec(bullet[1] ?? '');
-      const found = item && BEHAVIOR_KEYS.find(({ label }) => label.test((item[1] ?? '').trim()));
-      if (!item || !found) {
-        refuse(
-          line,
-          trimmed,
-          '- Retry attempts: …, - Backoff strategy: …, - Timeout: … or - Priority: …',
-        );
-        return;
-      }
-      const value = item[2] ?? '';
-      if (found.key === 'retries') {
-        const retries = valueOf(line, trimmed, value, () =>
+    const value = item[2] ?? '';
+    const { answers } = this;
+    switch (found.key) {
+      case 'retries': {
+        const retries = this.valueOf(line, value, () =>
           readWholeNumber(value, 'a whole number of retries'),
         );
         if (retries === undefined) return;
         answers.retries = retries;
-        read(
-          line,
-          `retries: ${retries} after the first try (${retries + 1} attempt${retries === 0 ? '' : 's'} in all)`,
-          'retries',
-        );
-      } else if (found.key === 'backoff') {
-        const backoff = valueOf(line, trimmed, value, () => readBackoff(value));
+        const attempts = `${retries + 1} attempt${retries === 0 ? '' : 's'} in all`;
+        return this.read(line, `retries: ${retries} after the first try (${attempts})`, 'retries');
+      }
+      case 'backoff': {
+        const backoff = this.valueOf(line, value, () => readBackoff(value));
         if (backoff === undefined) return;
         answers.backoff = backoff;
         const delay =
-          backoff.delayMs === undefined
-            ? 'from the default delay'
-            : `from ${grouped(backoff.delayMs)} ms`;
-        read(line, `backoff: ${backoff.type} ${delay}`, 'backoff');
-      } else if (found.key === 'timeout') {
-        const seconds = valueOf(line, trimmed, value, () => readTimeoutSeconds(value));
+          backoff.delayMs === undefined ? 'the default delay' : `${grouped(backoff.delayMs)} ms`;
+        return this.read(line, `backoff: ${backoff.type} from ${delay}`, 'backoff');
+      }
+      case 'timeout': {
+        const seconds = this.valueOf(line, value, () => readTimeoutSeconds(value));
         if (seconds === undefined) return;
         answers.timeoutSeconds = seconds;
-        read(line, `timeout: ${grouped(seconds)} s`, 'timeoutSeconds');
-      } else {
-        const priority = valueOf(line, trimmed, value, () =>
+        return this.read(line, `timeout: ${grouped(seconds)} s`, 'timeoutSeconds');
+      }
+      case 'priority': {
+        const priority = this.valueOf(line, value, () =>
           readWholeNumber(value, 'a priority from 1 (runs first) to 10'),
         );
         if (priority === undefined) return;
         answers.priority = priority;
-        read(line, `priority: ${priority}`, 'priority');
+        return this.read(line, `priority: ${priority}`, 'priority');
       }
-      return;
     }
+  }
 
-    // section === 'effects'
-    const box = bullet && /^\[( |x|X|✓|✔)\]\s*(.*)$/.exec(bullet[1] ?? '');
+  private sideEffect(line: Line, bullet: string | undefined): void {
+    const box = bullet === undefined ? null : /^\[( |x|X|✓|✔)\]\s*(.*)$/.exec(bullet);
     if (!box) {
-      refuse(line, trimmed, 'a checklist line such as - [x] Sends email (- [ ] when it does not)');
+      this.refuse(line, 'a checklist line such as - [x] Sends email (- [ ] when it does not)');
       return;
     }
-    if (box[1] === ' ') {
-      read(line, 'ignored (not checked)');
-      return;
-    }
-    const itemText = (box[2] ?? '').trim();
-    const placeholder = unfilledPlaceholder(itemText);
-    if (placeholder) {
-      refuse(line, trimmed, `the placeholder ${placeholder} filled in`);
-      return;
-    }
-    const effect = classifySideEffect(itemText, queues);
-    if (effect.kind === 'refused') refuse(line, trimmed, effect.expected);
-    else if (effect.kind === 'trigger') {
-      if (!triggers.includes(effect.queue)) triggers.push(effect.queue);
-      read(
+    if (box[1] === ' ') return this.read(line, 'ignored (not checked)');
+    const text = (box[2] ?? '').trim();
+    const effect = this.valueOf(line, text, () => {
+      const classified = classifySideEffect(text, this.queues);
+      return classified.kind === 'refused'
+        ? { ok: false, expected: classified.expected }
+        : { ok: true, value: classified };
+    });
+    if (effect === undefined) return;
+    if (effect.kind === 'trigger') {
+      if (!this.triggers.includes(effect.queue)) this.triggers.push(effect.queue);
+      const index = this.triggers.indexOf(effect.queue);
+      this.read(
         line,
         `side effect: follow-up, queues ${effect.queue}`,
-        `sideEffects.triggers[${triggers.indexOf(effect.queue)}]`,
+        `sideEffects.triggers[${index}]`,
       );
-    } else if (effect.kind === 'other' || effects[effect.kind]) {
+    } else if (effect.kind === 'other' || this.effects[effect.kind]) {
       // A second email or webhook line is a step of its own.
-      other.push({ description: effect.kind === 'other' ? effect.description : itemText, line });
+      const description = effect.kind === 'other' ? effect.description : text;
+      this.other.push(description);
+      this.read(
+        line,
+        `side effect: other, a step of its own for "${description}"`,
+        `sideEffects.other[${this.other.length - 1}]`,
+      );
     } else {
-      effects[effect.kind] = true;
-      if (effect.kind === 'email') emailLine = line;
-      read(line, `side effect: ${effect.kind}`, `sideEffects.${effect.kind}`);
+      this.effects[effect.kind] = true;
+      if (effect.kind === 'email') this.emailLine = line.number;
+      this.read(line, `side effect: ${effect.kind}`, `sideEffects.${effect.kind}`);
     }
-  });
+  }
 
-  if (jobLine === undefined) {
-    problems.push({
-      path: source,
-      message:
-        'has no "### Job: NAME" heading; expected the filled-in job prompt (see the seed create-background-job.md)',
-    });
-  } else {
-    for (const key of ['purpose', 'trigger'] as const) {
-      if (answers[key] !== '') continue;
-      if (key === 'purpose' && introPurpose) {
-        answers.purpose = introPurpose.text;
-        read(introPurpose.line, `purpose: ${introPurpose.text}`, 'purpose');
-      } else if (
-        !problems.some((problem) =>
-          problem.message.includes(`${key === 'purpose' ? 'Purpose' : 'Trigger'}:`),
-        )
-      ) {
-        problems.push({
-          path: `${source}:${jobLine}`,
-          message: `the job has no ${key}; expected a line "- ${key === 'purpose' ? 'Purpose' : 'Trigger'}: …" under its heading`,
+  /** The answers, once every line is read; refuses what is missing or was refused. */
+  finish(): SpecReading {
+    this.requireJob();
+    if (this.problems.length > 0) throw new AnswersRejectedError(this.problems);
+    if (this.effects.email && this.emailLine !== undefined) {
+      const choice = chooseRecipient(this.fields, 'email');
+      if (choice.ok) {
+        const reading = `email recipient: ${describeRecipient(choice.recipient, 'email')}`;
+        this.read({ number: this.emailLine, text: '' }, reading);
+      }
+    }
+    this.answers.sideEffects = { ...this.effects, triggers: this.triggers, other: this.other };
+    this.lines.sort((a, b) => a.line - b.line);
+    return { answers: this.answers, lines: this.lines, lineOf: this.lineOf };
+  }
+
+  private requireJob(): void {
+    if (this.jobLine === undefined) {
+      this.problems.push({
+        path: this.source,
+        message:
+          'has no "### Job: NAME" heading; expected the filled-in job prompt (see the seed create-background-job.md)',
+      });
+      return;
+    }
+    if (this.answers.purpose === '' && this.introPurpose) {
+      const { text, line } = this.introPurpose;
+      this.answers.purpose = text;
+      this.read({ number: line, text: '' }, `purpose: ${text}`, 'purpose');
+    }
+    for (const [key, label] of [
+      ['purpose', 'Purpose'],
+      ['trigger', 'Trigger'],
+    ] as const) {
+      const refused = this.problems.some((problem) => problem.message.includes(`${label}:`));
+      if (this.answers[key] === '' && !refused) {
+        this.problems.push({
+          path: `${this.source}:${this.jobLine}`,
+          message: `the job has no ${key}; expected a line "- ${label}: …" under its heading`,
         });
       }
     }
   }
-  if (problems.length > 0) throw new AnswersRejectedError(problems);
+}
 
-  if (effects.email && emailLine !== undefined) {
-    const choice = chooseRecipient(fields, 'email');
-    if (choice.ok) {
-      const recipient = choice.recipient;
-      read(emailLine, `email recipient: ${describeRecipient(recipient, 'email')}`);
-    }
-  }
-  // Named here as the handler will name them, so the reading shows the step to fill in.
-  const steps = otherSteps(
-    other.map((item) => item.description),
-    triggers.map((key) => `to${jobNames(key).pascal}`),
-  );
-  for (const [index, step] of steps.entries())
-    read(
-      other[index]?.line ?? 0,
-      `side effect: other, the step ${step.name}`,
-      `sideEffects.other[${index}]`,
-    );
-  answers.sideEffects = { ...effects, triggers, other: other.map((item) => item.description) };
-  lines.sort((a, b) => a.line - b.line);
-  return { answers, lines, lineOf };
+export function readSpec(text: string, options: ReadSpecOptions): SpecReading {
+  const reader = new SpecReader(options.source, options.queues ?? []);
+  // trim() also drops a Windows file's byte order mark and the CR of its CR LF.
+  text
+    .split(/\r?\n/)
+    .forEach((raw, index) => reader.readLine({ number: index + 1, text: raw.trim() }));
+  return reader.finish();
 }
 
 /**
