@@ -464,27 +464,33 @@ async function removeUnusedSupport(
     })),
     [],
   );
-  let candidates = kitMade.filter((file) => tree.read(file.path) === file.after);
-  const removed = new Set<string>();
+  const candidates = new Set(
+    kitMade.filter((file) => tree.read(file.path) === file.after).map((file) => file.path),
+  );
+  // Kept: what the rest of the host uses, then what kept modules use, and so on;
+  // modules that only use each other go together.
+  const kept = new Set<string>();
+  const users = (): [string, string][] =>
+    [...sources].filter(([file]) => !candidates.has(file) || kept.has(file));
   for (let changed = true; changed;) {
     changed = false;
-    for (const { path } of candidates) {
+    for (const path of candidates) {
+      if (kept.has(path)) continue;
       const module = path.replace(/^.*\//, '').replace(/\.ts$/, '');
       const specifier = new RegExp(`['"][^'"]*\\b${escapeRegExp(module)}['"]`);
       const named = exportedNames(tree.read(path) ?? '');
-      const used = [...sources].some(
+      const used = users().some(
         ([file, text]) =>
           file !== path &&
-          !removed.has(file) &&
           ((file !== layout.sharedIndexFile && specifier.test(text)) ||
             named.some((name) => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text))),
       );
-      if (used) continue;
-      removed.add(path);
+      if (!used) continue;
+      kept.add(path);
       changed = true;
     }
-    candidates = candidates.filter((file) => !removed.has(file.path));
   }
+  const removed = new Set([...candidates].filter((path) => !kept.has(path)));
   for (const path of removed) tree.delete(path);
   const jobDataExport = `export * from '${moduleSpecifier(layout.sharedIndexFile, supportPaths(layout).jobData)}';`;
   if (removed.has(supportPaths(layout).jobData)) {
