@@ -3,6 +3,7 @@ import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
+import { keepLineEndings } from './scan.js';
 import type { FileChange } from './tree.js';
 import { verifyChanges, type StartedTestRunner } from './verify.js';
 
@@ -61,11 +62,17 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const changes = await formatChanges(
-    options.root,
-    planned,
-    report.checks,
-    options.formatting ? { run: options.formatting } : {},
+  const changes = (
+    await formatChanges(
+      options.root,
+      planned,
+      report.checks,
+      options.formatting ? { run: options.formatting } : {},
+    )
+  ).map((change) =>
+    change.before === null || change.after === null
+      ? change
+      : { ...change, after: keepLineEndings(change.before, change.after) },
   );
   recordFiles(report, changes);
   if (options.dryRun) {

@@ -250,3 +250,13 @@ export function lineEndingOf(text: string): '\n' | '\r\n' {
   const first = text.indexOf('\n');
   return first > 0 && text.charCodeAt(first - 1) === CR ? '\r\n' : '\n';
 }
+
+/**
+ * `after` with the line endings of `before` when every line of `before` ends with
+ * `\r\n`: the lines the kit inserted (and any a formatter turned to `\n`) end as the
+ * file's own do. A file with mixed endings is left as it comes.
+ */
+export function keepLineEndings(before: string, after: string): string {
+  if (lineEndingOf(before) !== '\r\n' || /(?:^|[^\r])\n/.test(before)) return after;
+  return after.replace(/\r?\n/g, '\r\n');
+}

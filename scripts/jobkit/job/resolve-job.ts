@@ -1,6 +1,7 @@
 import { camelCase } from 'change-case';
 import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
 import type { VirtualTree } from '../core/tree.js';
+import { boundNames, classMembers, exportedNames } from '../host/bindings.js';
 import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
 import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
@@ -147,6 +148,50 @@ export function resolveFollowUp(
 }
 
 /**
+ * Names the job adds that the modules it joins already have: the contract's exports
+ * against everything the shared index exports (an `export *` of both would be
+ * ambiguous, TS2308), and the names imported into the worker and the QueueService
+ * against what those files already bind.
+ */
+function identifierClashes(
+  name: string,
+  names: JobNames,
+  tree: VirtualTree,
+  layout: HostLayout,
+  prefix: string,
+): Problem[] {
+  const dataType = `${names.pascal}JobData`;
+  const contract = [dataType, `${names.constant}_JOB`, `parse${names.pascal}JobData`];
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  const clash = (identifier: string, message: string): void => {
+    if (reported.has(identifier)) return;
+    reported.add(identifier);
+    problems.push({ path: `${prefix}name`, message: `"${name}" gives ${identifier}, ${message}` });
+  };
+  const shared = exportedNames(tree, layout.sharedIndexFile, new Set(contract));
+  for (const [identifier, place] of shared) {
+    clash(
+      identifier,
+      `which ${place} already exports through ${layout.sharedIndexFile}: the shared package would export it twice; choose another name`,
+    );
+  }
+  const joins: [string, string[]][] = [
+    [layout.workerFile, [names.handler, dataType]],
+    [layout.queueServiceFile, contract],
+  ];
+  for (const [file, wanted] of joins) {
+    for (const [identifier, place] of boundNames(tree, file, new Set(wanted))) {
+      clash(
+        identifier,
+        `which ${place} already declares or imports: the kit's import of it there would clash; choose another name`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * Why a job name cannot be used in this repository: its constant, queue name, files
  * or enqueue method already exist. The prompts ask this as soon as a name is typed.
  */
@@ -180,12 +225,14 @@ export function nameClashes(
       layout.queueServiceFile,
     );
   }
-  if (new RegExp(`\\b${names.enqueueMethod}\\s*\\(`).test(queueService)) {
+  const [member] = classMembers(tree, layout.queueServiceFile, names.enqueueMethod);
+  if (member) {
     problems.push({
       path: `${prefix}name`,
-      message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has; choose another name`,
+      message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has (${member}); choose another name`,
     });
   }
+  problems.push(...identifierClashes(name, names, tree, layout, prefix));
   return problems;
 }
 
