@@ -40,18 +40,18 @@ function collector(
   source: string,
   wanted: ReadonlySet<string>,
 ): { found: Declared; add: (node: SyntaxNode) => void } {
-  const { found, add } = collector(file, source, wanted);
-  return { found, add };
-}
-
-/** The wanted names `file` exports itself (not through `export *`), with their places. */
-function ownExports(file: string, source: string, wanted: ReadonlySet<string>): Declared {
   const found: Declared = new Map();
   const add = (node: SyntaxNode): void => {
     const name = nameOf(node);
     if (wanted.has(name) && !found.has(name))
       found.set(name, `${file}:${lineAt(source, node.start)}`);
   };
+  return { found, add };
+}
+
+/** The wanted names `file` exports itself (not through `export *`), with their places. */
+function ownExports(file: string, source: string, wanted: ReadonlySet<string>): Declared {
+  const { found, add } = collector(file, source, wanted);
   for (const statement of statementsOf(file, source)) {
     if (statement.type === 'ExportNamedDeclaration') {
       declaredNames(statement.declaration as SyntaxNode | null).forEach(add);
@@ -115,15 +115,29 @@ export function exportedNames(
   return found;
 }
 
-/** The wanted names `file` binds at its top level (imports and declarations), with their places. */
-export function boundNames(tree: VirtualTree, file: string, wanted: ReadonlySet<string>): Declared {
+/**
+ * The wanted names `file` binds at its top level (imports and declarations), with
+ * their places; a name imported under its own name from the module `reused` gives
+ * for it is the one the kit would import, and no clash.
+ */
+export function boundNames(
+  tree: VirtualTree,
+  file: string,
+  wanted: ReadonlySet<string>,
+  reused: ReadonlyMap<string, string> = new Map(),
+): Declared {
   const source = tree.read(file);
   if (source === null || ![...wanted].some((name) => source.includes(name))) return new Map();
   const { found, add } = collector(file, source, wanted);
   for (const statement of statementsOf(file, source)) {
     if (statement.type === 'ImportDeclaration') {
-      for (const specifier of statement.specifiers as SyntaxNode[])
-        add(specifier.local as SyntaxNode);
+      const module = (statement.source as SyntaxNode).value as string;
+      for (const specifier of statement.specifiers as SyntaxNode[]) {
+        const local = specifier.local as SyntaxNode;
+        const imported = specifier.imported as SyntaxNode | undefined;
+        const same = imported !== undefined && nameOf(imported) === nameOf(local);
+        if (!same || reused.get(nameOf(local)) !== module) add(local);
+      }
     } else if (
       statement.type === 'ExportNamedDeclaration' ||
       statement.type === 'ExportDefaultDeclaration'

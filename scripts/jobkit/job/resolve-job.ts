@@ -2,7 +2,7 @@ import { camelCase } from 'change-case';
 import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
 import type { VirtualTree } from '../core/tree.js';
 import { boundNames, classMembers, exportedNames } from '../host/bindings.js';
-import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
+import { jobFiles, moduleSpecifier, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
 import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
 import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
@@ -169,19 +169,27 @@ function identifierClashes(
     reported.add(identifier);
     problems.push({ path: `${prefix}name`, message: `"${name}" gives ${identifier}, ${message}` });
   };
-  const shared = exportedNames(tree, layout.sharedIndexFile, new Set(contract));
-  for (const [identifier, place] of shared) {
+  const exported = exportedNames(tree, layout.sharedIndexFile, new Set(contract));
+  for (const [identifier, place] of exported) {
     clash(
       identifier,
       `which ${place} already exports through ${layout.sharedIndexFile}: the shared package would export it twice; choose another name`,
     );
   }
-  const joins: [string, string[]][] = [
-    [layout.workerFile, [names.handler, dataType]],
-    [layout.queueServiceFile, contract],
+  const shared = `${layout.scope}/shared`;
+  const handlerModule = moduleSpecifier(layout.workerFile, jobFiles(layout, names).handler);
+  const joins: [string, Map<string, string>][] = [
+    [
+      layout.workerFile,
+      new Map([
+        [names.handler, handlerModule],
+        [dataType, shared],
+      ]),
+    ],
+    [layout.queueServiceFile, new Map(contract.map((identifier) => [identifier, shared]))],
   ];
-  for (const [file, wanted] of joins) {
-    for (const [identifier, place] of boundNames(tree, file, new Set(wanted))) {
+  for (const [file, imports] of joins) {
+    for (const [identifier, place] of boundNames(tree, file, new Set(imports.keys()), imports)) {
       clash(
         identifier,
         `which ${place} already declares or imports: the kit's import of it there would clash; choose another name`,
@@ -232,7 +240,8 @@ export function nameClashes(
       message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has (${member}); choose another name`,
     });
   }
-  problems.push(...identifierClashes(name, names, tree, layout, prefix));
+  // Names of a job that is there already clash everywhere: its own problems say enough.
+  if (problems.length === 0) problems.push(...identifierClashes(name, names, tree, layout, prefix));
   return problems;
 }
 
