@@ -39,6 +39,8 @@ export interface QueueNamesObject {
   open: number;
   close: number;
   entries: QueueEntry[];
+  /** Whether `as const` follows the object. */
+  asConst: boolean;
 }
 
 /** The entries of the object between `open` and `close`, read by the parser. */
@@ -91,9 +93,9 @@ export function findQueueNamesObject(file: string, source: string): QueueNamesOb
   const declarations = [...code.matchAll(QUEUE_NAMES_DECLARATION)];
   if (declarations.length === 0) return undefined;
   if (declarations.length > 1) {
-    const lines = declarations.map((match) => lineAt(source, match.index)).join(', ');
+    const lines = declarations.map((match) => lineAt(source, match.index));
     throw new HostError(
-      `${file}: QUEUE_NAMES is declared ${declarations.length} times (lines ${lines}); the kit needs exactly one to know where the new queue goes`,
+      `${file}:${lines[0]}: \`export const QUEUE_NAMES\` is declared ${declarations.length} times (lines ${lines.join(', ')}); the kit needs exactly one to know where the new queue goes`,
       file,
     );
   }
@@ -106,6 +108,9 @@ export function findQueueNamesObject(file: string, source: string): QueueNamesOb
       file,
     );
   }
+  const AS_CONST = /\s*as\s+const\b/y;
+  AS_CONST.lastIndex = close + 1;
+  const asConst = AS_CONST.test(code);
   const entries: QueueEntry[] = [];
   // Line numbers counted as the entries go: QUEUE_NAMES may hold thousands of them.
   let line = lineAt(source, open);
@@ -125,7 +130,7 @@ export function findQueueNamesObject(file: string, source: string): QueueNamesOb
       const name = plain ? source.slice(quote - (plain[3] ?? '').length, quote) : '';
       // A string with an escape in it is read by the parser, which knows them all.
       if (!plain || name.includes('\\'))
-        return { open, close, entries: parsedEntries(file, source, open, close) };
+        return { open, close, entries: parsedEntries(file, source, open, close), asConst };
       const start = entryStart + text.indexOf(trimmed);
       for (let i = counted; i < start; i += 1) if (source.charCodeAt(i) === 10) line += 1;
       counted = start;
@@ -133,7 +138,7 @@ export function findQueueNamesObject(file: string, source: string): QueueNamesOb
     }
     entryStart = at + 1;
   }
-  return { open, close, entries };
+  return { open, close, entries, asConst };
 }
 
 export function readQueueEntries(tree: VirtualTree, layout: HostLayout): QueueEntry[] {

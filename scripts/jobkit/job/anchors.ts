@@ -13,7 +13,7 @@ export function queueNamesEnd(file: string): Anchor {
     description: 'the closing brace of `export const QUEUE_NAMES = { … } as const`',
     find: (source) => {
       const object = findQueueNamesObject(file, source);
-      return object ? [[object.close, object.close + 1]] : [];
+      return object?.asConst ? [[object.close, object.close + 1]] : [];
     },
     position: 'before',
     hint: 'If QUEUE_NAMES lives in another file, set "jobkit": { "queuesFile": "<path>" } in package.json',
