@@ -24,13 +24,17 @@ export interface ImportDeclaration {
 const IMPORT_DECLARATION = /^import(?![\w$])(?!\s*[(.])[^'"]*(['"])[^'"\r\n]*\1[ \t]*;?/gm;
 const NAMED_HEAD = /^import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]/;
 
+const recentDeclarations = new Map<string, ImportDeclaration[]>();
+
 /**
  * The file's import declarations, in order. Found in its code (see codeOf), so an
  * import written in a comment or a string is none.
  */
 export function importDeclarations(source: string): ImportDeclaration[] {
+  const known = recentDeclarations.get(source);
+  if (known) return known;
   const code = codeOf(source);
-  return [...code.matchAll(IMPORT_DECLARATION)].map((match) => {
+  const declarations = [...code.matchAll(IMPORT_DECLARATION)].map((match) => {
     const start = match.index;
     const end = start + match[0].length;
     const closeQuote = start + match[0].lastIndexOf(match[1] as string);
@@ -52,6 +56,11 @@ export function importDeclarations(source: string): ImportDeclaration[] {
         : {}),
     };
   });
+  // Each edit of a file asks again, often of the same text: keep the last few.
+  if (recentDeclarations.size >= 4)
+    recentDeclarations.delete(recentDeclarations.keys().next().value as string);
+  recentDeclarations.set(source, declarations);
+  return declarations;
 }
 
 /** The named imports from `module`: `import { … } from` and `import type { … } from` only. */
