@@ -64,10 +64,25 @@ function ownExports(file: string, source: string, wanted: ReadonlySet<string>): 
   return found;
 }
 
-/** The module a relative specifier names, among the files of the tree; undefined if none. */
-function resolveModule(tree: VirtualTree, from: string, specifier: string): string | undefined {
+/**
+ * The module a relative specifier names, among the files of the tree; undefined if
+ * none. A generated contract is taken as it is named, without a look on disk.
+ */
+function resolveModule(
+  tree: VirtualTree,
+  from: string,
+  specifier: string,
+  generated: (module: string) => string[] | undefined,
+): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
-  const base = posix.join(posix.dirname(from), specifier).replace(/\.[cm]?js$/, '');
+  const dir = posix.dirname(from);
+  // `./x`, as nearly every re-export is written, needs no normalizing.
+  const joined =
+    specifier.startsWith('./') && !specifier.includes('/.', 1)
+      ? `${dir}/${specifier.slice(2)}`
+      : posix.join(dir, specifier);
+  const base = joined.replace(/\.[cm]?js$/, '');
+  if (generated(`${base}.ts`)) return `${base}.ts`;
   return [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`, base].find(
     (candidate) => candidate.endsWith('.ts') && tree.exists(candidate),
   );
@@ -76,7 +91,12 @@ function resolveModule(tree: VirtualTree, from: string, specifier: string): stri
 const EXPORT_STAR = /\bexport\s*\*\s*(?:as\s+[\w$]+\s*)?from\s*(['"])/g;
 
 /** The modules `source` re-exports whole with `export * from '…'`. */
-function starExports(tree: VirtualTree, file: string, source: string): string[] {
+function starExports(
+  tree: VirtualTree,
+  file: string,
+  source: string,
+  generated: (module: string) => string[] | undefined,
+): string[] {
   // Most modules have none: the text is scanned only when it might.
   if (!/\bexport\s*\*/.test(source)) return [];
   const code = codeOf(source);
@@ -84,18 +104,22 @@ function starExports(tree: VirtualTree, file: string, source: string): string[] 
     if (/\bas\b/.test(match[0])) return [];
     const open = match.index + match[0].length;
     const close = code.indexOf(match[1] as string, open);
-    return resolveModule(tree, file, source.slice(open, close)) ?? [];
+    return resolveModule(tree, file, source.slice(open, close), generated) ?? [];
   });
 }
 
 /**
- * The wanted names that `file` exports, directly or through `export * from`
- * chains, each with the place that declares it.
+ * The wanted names `file` exports, directly or through `export * from` chains, each
+ * with the place that declares it. A module `generated(module)` names as a job's
+ * contract (`<contractsDir>/<name>.job.ts`) is taken to export that job's names,
+ * which it gives, without being read: a host with a thousand jobs re-exports a
+ * thousand contracts, and reading them all would cost more than the rest of a run.
  */
 export function exportedNames(
   tree: VirtualTree,
   file: string,
   wanted: ReadonlySet<string>,
+  generated: (module: string) => string[] | undefined = () => undefined,
 ): Declared {
   const found: Declared = new Map();
   const seen = new Set<string>();
@@ -104,13 +128,19 @@ export function exportedNames(
     const module = pending.pop() as string;
     if (seen.has(module)) continue;
     seen.add(module);
+    const known = generated(module);
+    if (known) {
+      for (const name of known)
+        if (wanted.has(name) && !found.has(name)) found.set(name, `${module}:1`);
+      continue;
+    }
     const source = tree.read(module);
     if (source === null) continue;
     if ([...wanted].some((name) => source.includes(name))) {
       for (const [name, place] of ownExports(module, source, wanted))
         if (!found.has(name)) found.set(name, place);
     }
-    pending.push(...starExports(tree, module, source));
+    pending.push(...starExports(tree, module, source, generated));
   }
   return found;
 }

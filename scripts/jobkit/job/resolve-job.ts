@@ -169,7 +169,20 @@ function identifierClashes(
     reported.add(identifier);
     problems.push({ path: `${prefix}name`, message: `"${name}" gives ${identifier}, ${message}` });
   };
-  const exported = exportedNames(tree, layout.sharedIndexFile, new Set(contract));
+  // A contract named like the kit's (`<contractsDir>/<kebab>.job.ts`) exports its job's names.
+  const contractsPrefix = `${layout.contractsDir}/`;
+  const generated = (module: string): string[] | undefined => {
+    if (!module.startsWith(contractsPrefix) || !module.endsWith('.job.ts')) return undefined;
+    const kebab = module.slice(contractsPrefix.length, -'.job.ts'.length);
+    if (!/^[a-z0-9-]+$/.test(kebab)) return undefined;
+    // This job's own contract (its export line may be there already) is no other
+    // module; names spelled alike have the same letters, and only those can clash.
+    if (kebab === names.kebab || kebab.replace(/-/g, '') !== names.kebab.replace(/-/g, ''))
+      return [];
+    const other = jobNames(kebab);
+    return [`${other.pascal}JobData`, `${other.constant}_JOB`, `parse${other.pascal}JobData`];
+  };
+  const exported = exportedNames(tree, layout.sharedIndexFile, new Set(contract), generated);
   for (const [identifier, place] of exported) {
     clash(
       identifier,
