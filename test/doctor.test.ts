@@ -122,8 +122,12 @@ describe('pnpm jobs:doctor', () => {
     ).toEqual([
       ['WELCOME_EMAIL', true, 'handleWelcomeEmail'],
       ['WEBHOOK_DELIVERY', true, 'handleWebhookDelivery'],
+      ['AUDIT_LOGS', true, 'handleAuditLog'],
     ]);
-    expect(report.findings.map((finding) => finding.kind)).toEqual(['no-queue-method']);
+    expect(report.findings.map((finding) => finding.kind)).toEqual([
+      'no-queue-method',
+      'no-queue-method',
+    ]);
   });
 
   it('sees producers anywhere in the API, as hosts write them, and reports a queue produced without a constant', async () => {
