@@ -14,7 +14,13 @@ import type {
   UsageReportData,
   UsageReportResult,
 } from '../support/runtime-jobs.js';
-import { QueueHarness, uniqueName, useTeardown, waitFor } from '../support/runtime-services.js';
+import {
+  HANG_MS,
+  QueueHarness,
+  uniqueName,
+  useTeardown,
+  waitFor,
+} from '../support/runtime-services.js';
 
 /**
  * A generated job end to end: queued by the API's generated method, run by the
@@ -51,7 +57,7 @@ describe('a generated job queued through QueueService', () => {
 
     const data = usageReport({ rows: 42 });
     const job = await service.enqueueUsageReport(data);
-    const result = await job.waitUntilFinished(events, 10_000);
+    const result = await job.waitUntilFinished(events, HANG_MS);
 
     expect(result).toEqual({
       durationMs: expect.any(Number),
@@ -139,7 +145,7 @@ describe('follow-up jobs', () => {
 
     const data = usageReport({ rows: 7 });
     const job = await service.enqueueUsageReport(data);
-    const result = await job.waitUntilFinished(reportEvents, 10_000);
+    const result = await job.waitUntilFinished(reportEvents, HANG_MS);
 
     const followUpId = `${USAGE_REPORT_JOB.queue}-${job.id}`;
     expect(result.followUpJobIds).toEqual([followUpId]);
@@ -153,7 +159,7 @@ describe('follow-up jobs', () => {
     expect(followUp?.data).toEqual({ userId: data.userId, userEmail: data.userEmail });
     expect(followUp?.opts).toMatchObject(NOTIFICATION_EMAIL_JOB.options);
     // The notification worker of the same registration runs it.
-    await followUp?.waitUntilFinished(notificationEvents, 10_000);
+    await followUp?.waitUntilFinished(notificationEvents, HANG_MS);
     expect(await followUp?.getState()).toBe('completed');
   });
 });

@@ -113,11 +113,18 @@ export class QueueHarness {
   }
 }
 
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+/**
+ * How long a test waits for something that takes a second or two before it calls it
+ * hung: far above what it takes on a loaded machine, so only a hang gets there, and
+ * below the tests' own timeout (180 s), so the failure names what was awaited.
+ */
+export const HANG_MS = 120_000;
+
+/** Polls `check` until it returns true, failing with `what` if it hangs. */
 export async function waitFor(
   what: string,
   check: () => boolean | Promise<boolean>,
-  { timeoutMs = 15_000, intervalMs = 20 } = {},
+  { timeoutMs = HANG_MS, intervalMs = 20 } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -125,10 +132,6 @@ export async function waitFor(
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A promise with its resolve function, for "the step has started" hand-offs. */
