@@ -6,6 +6,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import type { JobLogger } from './runtime-jobs.js';
+import { HANG_MS } from './hang.js';
+
+export { HANG_MS };
 
 /**
  * The machine's real services, as the README's Tests section describes them, and the
@@ -112,13 +115,6 @@ export class QueueHarness {
     return events;
   }
 }
-
-/**
- * How long a test waits for something that takes a second or two before it calls it
- * hung: far above what it takes on a loaded machine, so only a hang gets there, and
- * below the tests' own timeout (180 s), so the failure names what was awaited.
- */
-export const HANG_MS = 120_000;
 
 /** Polls `check` until it returns true, failing with `what` if it hangs. */
 export async function waitFor(
