@@ -9,6 +9,9 @@ export default defineConfig({
         test: {
           name: 'kit',
           include: ['scripts/jobkit/**/*.spec.ts'],
+          // Some specs format hundreds of texts with prettier: seconds on a quiet
+          // machine, several times that on a loaded one. This only ends a hang.
+          testTimeout: 60_000,
         },
       },
       {

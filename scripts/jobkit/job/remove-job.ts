@@ -7,6 +7,7 @@ import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
 import { removeNamedImports } from '../core/imports.js';
+import { escapeRegExp } from '../core/regexp.js';
 import { acquireLock } from '../core/lock.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
@@ -70,10 +71,6 @@ function sourceFiles(root: string, dir: string): string[] {
       return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(root, path);
     return /\.[cm]?tsx?$/.test(entry.name) ? [path] : [];
   });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
