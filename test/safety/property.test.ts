@@ -35,7 +35,7 @@ import { createTempHost, repoRoot, type TempHost } from '../support/temp-host.js
 const CHUNK = 80;
 /**
  * 400 in `pnpm test`; JOBKIT_PROPERTY_CASES asks for another number (rounded up to
- * whole chunks): `pnpm test:property` runs 2 000.
+ * whole chunks): `pnpm test:long` runs 2 000.
  */
 const CASES =
   Math.ceil(Math.max(CHUNK, Number(process.env.JOBKIT_PROPERTY_CASES ?? 0) || 400) / CHUNK) * CHUNK;
