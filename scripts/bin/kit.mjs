@@ -177,10 +177,20 @@ function build(outDir) {
   }
 }
 
-/** The folder holding the compiled kit, built first if the sources changed. */
+/**
+ * The folder holding the compiled kit, built first if the sources changed. Installing
+ * the repository builds it (scripts/bin/build-kit.mjs, the root package's
+ * `postinstall`); a run that builds it, after an edit of the kit, says so at a
+ * terminal rather than wait seconds in silence.
+ */
 export function ensureBuilt() {
   const outDir = join(cacheDir, sourceVersion());
   if (!existsSync(outDir)) {
+    if (process.stderr.isTTY) {
+      process.stderr.write(
+        'Compiling the job kit (once after it is installed or changed; a few seconds)...\n',
+      );
+    }
     mkdirSync(cacheDir, { recursive: true });
     build(outDir);
   }
