@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { readTextIfPresent } from '../jobkit/core/files.js';
+import { readIfPresent } from '../jobkit/core/files.js';
 import { escapeRegExp } from '../jobkit/core/regexp.js';
 import { jobNames, type JobNames } from '../jobkit/job/names.js';
 
@@ -133,7 +133,7 @@ export function captureGeneration(
   paths: readonly string[],
   generate: () => void,
 ): GeneratedFile[] {
-  const read = (path: string): string | null => readTextIfPresent(join(root, path));
+  const read = (path: string): string | null => readIfPresent(join(root, path));
   const before = paths.map(read);
   generate();
   return paths.map((path, index) => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
-import { readTextIfPresent } from '../core/files.js';
+import { readIfPresent } from '../core/files.js';
 import { answersJsonSchema } from '../job/answers.schema.js';
 
 /** Where the JSON Schema of answers files lives, relative to the kit's root. */
@@ -21,7 +21,7 @@ export async function renderAnswersSchema(kitRoot: string): Promise<string> {
 export async function main(argv: string[], context: { kitRoot: string }): Promise<number> {
   const path = join(context.kitRoot, SCHEMA_FILE);
   const text = await renderAnswersSchema(context.kitRoot);
-  const current = readTextIfPresent(path);
+  const current = readIfPresent(path);
   if (argv.includes('--check')) {
     if (current === text) return 0;
     process.stderr.write(`${SCHEMA_FILE} is out of date; run node scripts/bin/write-schema.mjs\n`);

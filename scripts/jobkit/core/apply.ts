@@ -1,4 +1,10 @@
-import { commitChanges, nodeCommitFs, rollbackAfter, type CommitFs } from './commit.js';
+import {
+  commitChanges,
+  nodeCommitFs,
+  rollbackAfter,
+  type CommitFs,
+  type CommitMeta,
+} from './commit.js';
 import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
@@ -19,6 +25,13 @@ export interface ApplyOptions {
   /** Vitest started ahead for the project of the generated tests (see startTestRunner). */
   startedRunner?: StartedTestRunner;
   fs?: CommitFs;
+  /**
+   * Adds the kit's bookkeeping once the plan is formatted, in exact bytes: the record
+   * of generated files, copies of a person's files. Written with the plan, not listed.
+   */
+  finalize?: (formatted: FileChange[]) => FileChange[];
+  /** Who commits, for the journal (see commitChanges). */
+  meta: CommitMeta;
 }
 
 /** The run was stopped by a signal (Ctrl-C, a closed terminal, `kill`). */
@@ -61,21 +74,32 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const changes = await formatChanges(
+  const formatted = await formatChanges(
     options.root,
     planned,
     report.checks,
     options.formatting ? { run: options.formatting } : {},
   );
-  recordFiles(report, changes);
+  // The report and the diff show the job's files; the kit's own bookkeeping (the
+  // record of generated files, copies kept by --force) is written with them.
+  recordFiles(report, formatted);
   if (options.dryRun) {
-    report.diff = await unifiedDiff(changes);
+    report.diff = await unifiedDiff(formatted);
     return;
   }
+  const changes = options.finalize ? options.finalize(formatted) : formatted;
   const signals = watchSignals();
   try {
-    const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
+    const commit = await commitChanges(
+      options.root,
+      changes,
+      options.fs ?? nodeCommitFs,
+      options.meta,
+    );
+    let written = false;
     try {
+      await commit.write();
+      written = true;
       signals.signal.throwIfAborted();
       if (options.verify) {
         await verifyChanges(
@@ -88,11 +112,16 @@ export async function applyChanges(
         );
       }
       signals.signal.throwIfAborted();
+      await commit.finish();
     } catch (error) {
       const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
-      if (!options.keep || signals.signal.aborted) {
-        await rollbackAfter(cause, rollback);
+      if (written && options.keep && !signals.signal.aborted) {
+        await commit.finish();
+        report.keptForInspection = true;
+      } else {
+        // Set first: a rollback that fails names its files in the error it throws.
         report.rolledBack = true;
+        report.restore = await rollbackAfter(cause, () => commit.rollback());
       }
       throw cause;
     }
