@@ -45,7 +45,7 @@ export function isFieldKind(kind: string): kind is FieldKind {
 /** The spellings the prompts and the error messages list. */
 export const FIELD_TYPE_SPELLINGS = [
   ...Object.values(KINDS).map((info) => info.spelling),
-  "'a' | 'b' (a union of quoted literals)",
+  "a union of quoted literals such as 'csv' | 'json'",
 ];
 
 const STRING_FORMAT = /^string\s*\(\s*(uuid|email|url|iso)\s*\)$/i;
@@ -95,6 +95,16 @@ export function parseFieldType(spelling: string): ParsedFieldType {
       };
     }
     return { ok: true, type: { kind: 'enum', values } };
+  }
+  if (spelling.includes('|')) {
+    const quoted = spelling
+      .split('|')
+      .map((part) => `'${part.trim().replace(/^['"]|['"]$/g, '')}'`)
+      .join(' | ');
+    return {
+      ok: false,
+      problem: `${stringLiteral(spelling)} is not a union the kit reads; quote each literal, e.g. ${quoted}`,
+    };
   }
   return {
     ok: false,

@@ -11,6 +11,7 @@ import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
 import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
+import { describeRecipient } from './recipients.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
 
@@ -40,7 +41,12 @@ function nextSteps(job: ResolvedJob): string[] {
     ...(job.emailField ? ['composeEmail'] : []),
     ...job.followUps.map((followUp) => followUp.mapFunction),
   ];
+  const { email, webhook } = job.recipients;
   return [
+    ...(email ? [`${job.names.constant}: emails ${describeRecipient(email, 'email')}`] : []),
+    ...(webhook
+      ? [`${job.names.constant}: posts its webhook to ${describeRecipient(webhook, 'webhook')}`]
+      : []),
     `${job.names.constant}: write the business logic in ${job.files.handler}, in default${job.names.pascal}Dependencies: ${steps.join(', ')}`,
     `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
   ];

@@ -4,8 +4,14 @@ import type { VirtualTree } from '../core/tree.js';
 import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
 import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
-import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
+import { fitsInto, spellFieldType } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
+import {
+  chooseRecipient,
+  withRecipientKinds,
+  type Recipient,
+  type RecipientRole,
+} from './recipients.js';
 
 /** A job queued on another queue when this one succeeds. */
 export interface FollowUp {
@@ -32,8 +38,14 @@ export interface ResolvedJob {
   files: JobFiles;
   /** The field the email goes to. */
   emailField?: string;
+  /** The email's field is optional: the email is sent only when the data holds it. */
+  emailOptional?: boolean;
   /** The field holding the webhook's URL. */
   webhookField?: string;
+  /** The URL's field is optional: the webhook is posted only when the data holds it. */
+  webhookOptional?: boolean;
+  /** How each recipient was chosen, for the summary. */
+  recipients: Partial<Record<RecipientRole, Recipient>>;
   followUps: FollowUp[];
   steps: Step[];
 }
@@ -68,23 +80,23 @@ function stepName(description: string, taken: Set<string>, index: number): strin
   return name;
 }
 
+/**
+ * The field an email goes to or a webhook posts to (see recipients.ts), or a problem
+ * naming the fix.
+ */
 export function recipientField(
   fields: FieldAnswer[],
-  kind: FieldKind,
-  effect: 'email' | 'webhook',
+  role: RecipientRole,
+  named: string | undefined,
   problems: Problem[],
   prefix: string,
-): string | undefined {
-  const ofKind = fields.filter((field) => field.type.kind === kind);
-  const required = ofKind.find((field) => field.required);
-  if (required) return required.name;
-  const spelling = spellFieldType({ kind });
-  const role = effect === 'email' ? 'the address to email' : 'the URL to post to';
+): Recipient | undefined {
+  const choice = chooseRecipient(fields, role, named);
+  if (choice.ok) return choice.recipient;
+  const key = role === 'email' ? 'emailField' : 'webhookField';
   problems.push({
-    path: `${prefix}sideEffects.${effect}`,
-    message: ofKind[0]
-      ? `the ${spelling} field "${ofKind[0].name}" is optional, but it holds ${role}; make it required`
-      : `needs a required field of type "${spelling}" holding ${role}; add one to fields`,
+    path: `${prefix}sideEffects.${choice.problem === 'named' ? key : role}`,
+    message: choice.message,
   });
   return undefined;
 }
@@ -207,17 +219,20 @@ export function resolveJob(
   problems.push(...nameClashes(answers.name, tree, layout, prefix, queues));
 
   const { sideEffects } = answers;
-  const emailField = sideEffects.email
-    ? recipientField(answers.fields, 'email', 'email', problems, prefix)
+  const email = sideEffects.email
+    ? recipientField(answers.fields, 'email', sideEffects.emailField, problems, prefix)
     : undefined;
-  const webhookField = sideEffects.webhook
-    ? recipientField(answers.fields, 'url', 'webhook', problems, prefix)
+  const webhook = sideEffects.webhook
+    ? recipientField(answers.fields, 'webhook', sideEffects.webhookField, problems, prefix)
     : undefined;
+  // A plain string recipient takes the kind it is checked as: the contract's data
+  // spec checks it at run time, and a follow-up can take it as that kind.
+  const fields = withRecipientKinds(answers.fields, [email, webhook]);
   const followUps = sideEffects.triggers.flatMap((key, index) => {
     const followUp = resolveFollowUp(
       key,
       index,
-      answers,
+      { fields },
       names,
       queues,
       tree,
@@ -239,11 +254,12 @@ export function resolveJob(
 
   if (problems.length > 0) throw new AnswersRejectedError(problems);
   return {
-    answers,
+    answers: { ...answers, fields },
     names,
     files,
-    ...(emailField ? { emailField } : {}),
-    ...(webhookField ? { webhookField } : {}),
+    ...(email ? { emailField: email.field, emailOptional: !email.required } : {}),
+    ...(webhook ? { webhookField: webhook.field, webhookOptional: !webhook.required } : {}),
+    recipients: { ...(email ? { email } : {}), ...(webhook ? { webhook } : {}) },
     followUps,
     steps,
   };

@@ -105,8 +105,10 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     timeoutMs: numberLiteral(timeoutSeconds * 1000),
     priority,
     database: sideEffects.database,
-    email: job.emailField ? { field: job.emailField } : false,
-    webhook: job.webhookField ? { field: job.webhookField } : false,
+    email: job.emailField ? { field: job.emailField, optional: job.emailOptional ?? false } : false,
+    webhook: job.webhookField
+      ? { field: job.webhookField, optional: job.webhookOptional ?? false }
+      : false,
     followUps: job.followUps.map((followUp) => ({
       ...followUp.names,
       mapFunction: followUp.mapFunction,
