@@ -203,6 +203,12 @@ const CASES: Case[] = [
     reading: ['13 retries: 0 after the first try (1 attempt in all)', '19 side effect: webhook'],
   },
   {
+    fixture: 'windows-line-endings.md',
+    about: 'a byte order mark and CR LF line ends',
+    answers: { name: 'Nightly Cleanup', trigger: 'Every night', timeoutSeconds: 600 },
+    reading: ["1 job Nightly Cleanup: constant NIGHTLY_CLEANUP, queue 'nightly-cleanup'"],
+  },
+  {
     fixture: 'unchecked-template-effects.md',
     about: "the template's checklist left unchecked, [specify] included",
     answers: {

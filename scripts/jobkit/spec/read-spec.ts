@@ -346,6 +346,7 @@ class SpecReader {
 
 export function readSpec(text: string, options: ReadSpecOptions): SpecReading {
   const reader = new SpecReader(options.source, options.queues ?? []);
+  // trim() also drops a Windows file's byte order mark and the CR of its CR LF.
   text
     .split(/\r?\n/)
     .forEach((raw, index) => reader.readLine({ number: index + 1, text: raw.trim() }));
