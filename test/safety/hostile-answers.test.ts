@@ -389,12 +389,6 @@ const REFUSED: Refused[] = [
     message: 'is this job itself',
   },
   {
-    title: 'trigger whose required fields are missing',
-    answers: { ...base, sideEffects: { triggers: ['NOTIFICATION_EMAIL'] } },
-    path: 'sideEffects.triggers[0]',
-    message: 'needs the field "userId"',
-  },
-  {
     title: 'a queue triggered twice',
     answers: { ...base, sideEffects: { triggers: ['WELCOME_EMAIL', 'WELCOME_EMAIL'] } },
     path: 'sideEffects.triggers[1]',
@@ -493,6 +487,18 @@ const NASTY =
   "{{handlebars}} {{{raw}}} & <b>tags</b> &amp; $& $1 $' $` \\ back\\slashes *\\/ 😀 👩‍💻 中文";
 
 const ACCEPTED: { title: string; answers: AnswersInput }[] = [
+  {
+    // The follow-up's data is built where fields match; its other required fields
+    // are left to write (a placeholder that fails the job), never a refusal.
+    title: 'a trigger whose required fields this job does not have',
+    answers: {
+      name: 'Trigger Without Fields',
+      purpose: 'Queues a notification it cannot fill',
+      trigger: 'In tests',
+      fields: [{ name: 'userId', type: 'integer', description: 'Not the UUID the target wants' }],
+      sideEffects: { triggers: ['NOTIFICATION_EMAIL'] },
+    },
+  },
   {
     title: 'free text with every nasty sequence, on several lines',
     answers: {

@@ -21,7 +21,7 @@ import type {
   LedgerPostingData,
   LedgerPostingHandlerModule,
   SharedModule,
-  StepsOnlyResult,
+  LedgerPostingResult,
   WorkerPoolModule,
 } from './runtime-jobs.js';
 
@@ -63,29 +63,30 @@ const pool = workerPool.createWorkerPool({
 let started = 0;
 let held = 0;
 /** Never settles: the job stays active until the process is killed. */
-function hold(): Promise<void> {
+function hold(): Promise<never> {
   held += 1;
   if (held === CONCURRENCY) process.stdout.write('holding\n');
-  return new Promise<void>(() => undefined);
+  return new Promise<never>(() => undefined);
 }
 
-const worker = pool.createWorker<LedgerPostingData, StepsOnlyResult>(
+const worker = pool.createWorker<LedgerPostingData, LedgerPostingResult>(
   shared.LEDGER_POSTING_JOB.queue,
   ledger.createLedgerPostingHandler({
-    perform: async (_data, signal) => {
-      started += 1;
-      if (started > holdAfter) return hold();
-      await delay(20, undefined, { signal });
-    },
-    updateDatabase: async (tx, data) => {
-      await tx.query(
-        `INSERT INTO ${effects} (entry_id) VALUES ($1) ON CONFLICT (entry_id) DO NOTHING`,
-        [data.entryId],
-      );
-      await tx.query(`INSERT INTO ${executions} (entry_id, worker) VALUES ($1, $2)`, [
-        data.entryId,
-        label,
-      ]);
+    steps: {
+      updateDatabase: async (tx, data, signal) => {
+        started += 1;
+        if (started > holdAfter) return hold();
+        await delay(20, undefined, { signal });
+        await tx.query(
+          `INSERT INTO ${effects} (entry_id) VALUES ($1) ON CONFLICT (entry_id) DO NOTHING`,
+          [data.entryId],
+        );
+        await tx.query(`INSERT INTO ${executions} (entry_id, worker) VALUES ($1, $2)`, [
+          data.entryId,
+          label,
+        ]);
+        return null;
+      },
     },
   }),
 );

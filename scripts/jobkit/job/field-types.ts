@@ -200,3 +200,23 @@ export function fitsInto(source: FieldType, target: FieldType): boolean {
   if (target.kind === 'number') return source.kind === 'integer';
   return false;
 }
+
+/** TypeScript spellings that hold any object, as hosts write them. */
+const OBJECT_TYPES = new Set(['object', 'Record<string,unknown>', 'Record<string,any>']);
+
+/**
+ * Whether a value of `source` fits a member of a host's own type, written in
+ * TypeScript (`string`, `number`, `object`, `'a' | 'b'`…): the follow-up's data is
+ * filled where it does, and left to write where it does not.
+ */
+export function fitsTsType(source: FieldType, target: string): boolean {
+  const spelled = target.replace(/\s+/g, '').replace(/"/g, "'");
+  if (source.kind === 'object') return OBJECT_TYPES.has(spelled);
+  const own = tsTypeOf(source).replace(/\s+/g, '').replace(/"/g, "'");
+  if (own === spelled) return true;
+  if (source.kind === 'enum') {
+    const members = new Set(spelled.split('|'));
+    return spelled === 'string' || source.values.every((value) => members.has(`'${value}'`));
+  }
+  return false;
+}

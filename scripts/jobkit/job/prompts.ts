@@ -236,9 +236,9 @@ function missingForFollowUp(
 }
 
 /**
- * The follow-up jobs, never refused at the question: when the repository's rules
- * would refuse one (a field it needs that this job lacks), the user adds the fields,
- * goes back to the field list or drops that follow-up.
+ * The follow-up jobs, never refused at the question: when one needs a field this
+ * job lacks, the user adds the fields, goes back to the field list, leaves them for
+ * the handler (a placeholder that fails the job until written) or drops it.
  */
 async function settleFollowUps(
   prompter: Prompter,
@@ -257,14 +257,14 @@ async function settleFollowUps(
       // Checked as the contract will check them: a string recipient as an email or URL.
       const checked = withRecipientKinds(fields, recipients);
       resolveFollowUp(key, 0, { fields: checked }, names, queues, tree, layout, problems, '');
-      if (problems.length === 0) {
-        kept.push(key);
+      if (problems.length > 0) {
+        // No data type to read for it: say why and drop it.
+        say(`  ${key} is left out: ${problems[0]?.message ?? ''}`);
         break;
       }
       const missing = missingForFollowUp(key, checked, tree, layout);
       if (missing.length === 0) {
-        // Refused for another reason (no contract to read): say why and drop it.
-        say(`  ${key} is left out: ${problems[0]?.message ?? ''}`);
+        kept.push(key);
         break;
       }
       const listed = missing
@@ -279,9 +279,17 @@ async function settleFollowUps(
             value: ADD_FIELD,
           },
           { name: 'Go back to the field list', value: FIELD_LIST },
+          {
+            name: 'Queue it, leaving them for the handler (the job fails until they are written)',
+            value: 'leave',
+          },
           { name: `Do not queue ${key}`, value: 'drop' },
         ],
       });
+      if (next === 'leave') {
+        kept.push(key);
+        break;
+      }
       if (next === 'drop') break;
       if (next === FIELD_LIST) await askFields(prompter, fields);
       else {

@@ -1,11 +1,9 @@
-import type { Job } from 'bullmq';
 import {
   INVOICE_READY_JOB,
   parseInvoiceReadyJobData,
   type InvoiceReadyJobData,
 } from '@forgestack/shared';
-import { describeFailure, validateJobData } from '../runtime/job-outcome';
-import { runWithTimeout } from '../runtime/job-timeout';
+import { defineJob, notWritten, type JobLog, type JobRun } from '../runtime/job-steps';
 import { emailService, type EmailMessage, type SentEmail } from '../services/email.service';
 import {
   postSignedWebhook,
@@ -15,120 +13,101 @@ import {
 } from '../services/webhook.client';
 import { createLogger } from '../telemetry/logger';
 
-/** What a completed Invoice ready job returns; BullMQ keeps it as the job's return value. */
-export interface InvoiceReadyJobResult {
-  /** How long the attempt took, in milliseconds. */
-  durationMs: number;
-  /** The id the email service gave the message sent to `contactEmail`, when it was present. */
-  emailId?: string;
-  /** The HTTP status the webhook at `callbackUrl` answered, when it was present. */
-  webhookStatus?: number;
+/**
+ * What each step hands on to the steps after it, by step name. A finished step's
+ * result is kept on the job, so a retry skips the step: keep each one JSON. Give
+ * each `Json` the shape its step returns, e.g. `{ url: string }`.
+ */
+export type InvoiceReadyResults = {
+  sendEmail: { emailId: string } | null;
+  postWebhook: { status: number } | null;
+};
+
+/**
+ * The job's own code, one function per step. Each gets the validated data, what the
+ * steps before it returned, and a signal that aborts when the attempt times out or
+ * the job is cancelled.
+ */
+export interface InvoiceReadySteps {
+  /** The email sent to `data.contactEmail`. */
+  composeEmail(data: InvoiceReadyJobData & { contactEmail: string }): Promise<EmailMessage>;
 }
 
 /**
- * Everything the handler does beyond its own code. The defaults below are the real
- * implementations; tests pass doubles to `createInvoiceReadyHandler`.
+ * Write the job here. A step still holding `notWritten` fails the job at once,
+ * without retries, naming itself and this file's line.
  */
-export interface InvoiceReadyDependencies {
-  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
-  /** A monotonic clock in milliseconds, for the duration log. */
-  now: () => number;
-  /** The job's own work: Tells a customer and their integration that an invoice is ready */
-  perform: (data: InvoiceReadyJobData, signal: AbortSignal) => Promise<void>;
-  /** The email sent to `data.contactEmail`, when the data holds it. */
-  composeEmail: (data: InvoiceReadyJobData & { contactEmail: string }) => EmailMessage;
+export const invoiceReadySteps: InvoiceReadySteps = {
+  composeEmail: notWritten('composeEmail'),
+};
+
+/** How the steps reach the world. The defaults are the real services; tests replace them. */
+export interface InvoiceReadyServices {
   sendEmail: (message: EmailMessage, signal: AbortSignal) => Promise<SentEmail>;
   /** Signs the request and POSTs it; throws on a non-2xx answer. */
   postWebhook: (request: WebhookRequest, signal: AbortSignal) => Promise<WebhookResponse>;
 }
 
-/** The real dependencies. Write the job's business logic in the steps marked "Fill in". */
-export const defaultInvoiceReadyDependencies: InvoiceReadyDependencies = {
-  logger: createLogger('InvoiceReady'),
-  now: () => performance.now(),
-  // Fill in: the job's own work. It gets validated data and a signal that aborts
-  // when the attempt times out or the job is cancelled.
-  perform: async () => undefined,
-  // Fill in: the subject and text of the email.
-  composeEmail: (data) => ({
-    to: data.contactEmail,
-    subject: 'Invoice ready',
-    text: 'Tells a customer and their integration that an invoice is ready',
-  }),
+export const invoiceReadyServices: InvoiceReadyServices = {
   sendEmail: (message, signal) => emailService.send(message, signal),
   postWebhook: (request, signal) =>
     postSignedWebhook(request, { secret: webhookSecretFromEnv(), signal }),
 };
 
-/**
- * Builds the Invoice ready processor for BullMQ. Runs after the data passed its
- * contract check, within the job's timeout; any error is logged and rethrown so
- * BullMQ retries the job (or fails it for good on invalid data).
- */
-export function createInvoiceReadyHandler(overrides: Partial<InvoiceReadyDependencies> = {}) {
-  const deps: InvoiceReadyDependencies = { ...defaultInvoiceReadyDependencies, ...overrides };
+/** Invoice ready, step by step: Tells a customer and their integration that an invoice is ready */
+export async function runInvoiceReady(
+  run: JobRun<InvoiceReadyJobData, InvoiceReadyResults>,
+  steps: InvoiceReadySteps,
+  services: InvoiceReadyServices,
+): Promise<void> {
+  await run.step('sendEmail', async () => {
+    // data.contactEmail is optional: without it no email is sent, and the step hands on null.
+    if (run.data.contactEmail === undefined) return null;
+    const recipient = run.data.contactEmail;
+    const message = await steps.composeEmail({ ...run.data, contactEmail: recipient });
+    const sent = await services.sendEmail({ ...message, idempotencyKey: run.key }, run.signal);
+    return { emailId: sent.id };
+  });
+  await run.step('postWebhook', async () => {
+    // data.callbackUrl is optional: without it nothing is posted, and the step hands on null.
+    if (run.data.callbackUrl === undefined) return null;
+    const response = await services.postWebhook(
+      {
+        url: run.data.callbackUrl,
+        event: 'invoice-ready.completed',
+        payload: { jobId: run.jobId, data: run.data },
+        idempotencyKey: run.key,
+      },
+      run.signal,
+    );
+    return { status: response.status };
+  });
+}
 
-  return async function handleInvoiceReady(
-    job: Job<InvoiceReadyJobData>,
-    _token?: string,
-    signal?: AbortSignal,
-  ): Promise<InvoiceReadyJobResult> {
-    const startedAt = deps.now();
-    deps.logger.info({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'InvoiceReady started');
-    try {
-      const data = validateJobData(job, parseInvoiceReadyJobData);
-      // The same on every attempt, so receivers and BullMQ can drop repeats.
-      const jobKey = `${job.queueName}-${job.id}`;
-      const result = await runWithTimeout(
-        INVOICE_READY_JOB.timeoutMs,
-        job,
-        signal,
-        async (stepSignal) => {
-          await deps.perform(data, stepSignal);
-          // contactEmail is optional: no address, no email.
-          const recipient = data.contactEmail;
-          if (recipient === undefined)
-            deps.logger.info({ jobId: job.id }, 'InvoiceReady: no contactEmail, email not sent');
-          const email =
-            recipient === undefined
-              ? undefined
-              : await deps.sendEmail(
-                  {
-                    ...deps.composeEmail({ ...data, contactEmail: recipient }),
-                    idempotencyKey: jobKey,
-                  },
-                  stepSignal,
-                );
-          // callbackUrl is optional: no URL, no webhook.
-          const webhookUrl = data.callbackUrl;
-          if (webhookUrl === undefined)
-            deps.logger.info({ jobId: job.id }, 'InvoiceReady: no callbackUrl, webhook not posted');
-          const webhook =
-            webhookUrl === undefined
-              ? undefined
-              : await deps.postWebhook(
-                  {
-                    url: webhookUrl,
-                    event: 'invoice-ready.completed',
-                    payload: { jobId: job.id, data },
-                    idempotencyKey: jobKey,
-                  },
-                  stepSignal,
-                );
-          return {
-            ...(email ? { emailId: email.id } : {}),
-            ...(webhook ? { webhookStatus: webhook.status } : {}),
-          };
-        },
-      );
-      const durationMs = Math.round(deps.now() - startedAt);
-      deps.logger.info({ jobId: job.id, durationMs }, 'InvoiceReady completed');
-      return { durationMs, ...result };
-    } catch (error) {
-      deps.logger.error(describeFailure(job, error), 'InvoiceReady failed');
-      throw error;
-    }
-  };
+export interface InvoiceReadyOverrides {
+  steps?: Partial<InvoiceReadySteps>;
+  services?: Partial<InvoiceReadyServices>;
+  logger?: JobLog;
+  /** A monotonic clock in milliseconds, for the duration log. */
+  now?: () => number;
+}
+
+/**
+ * Builds the Invoice ready processor for BullMQ: the steps above, with the data
+ * checked against the contract first, within the job's timeout, logged, and
+ * rethrowing errors so BullMQ retries (see ../runtime/job-steps).
+ */
+export function createInvoiceReadyHandler(overrides: InvoiceReadyOverrides = {}) {
+  const steps = { ...invoiceReadySteps, ...overrides.steps };
+  const services = { ...invoiceReadyServices, ...overrides.services };
+  return defineJob<InvoiceReadyJobData, InvoiceReadyResults>({
+    name: 'InvoiceReady',
+    timeoutMs: INVOICE_READY_JOB.timeoutMs,
+    parse: parseInvoiceReadyJobData,
+    logger: overrides.logger ?? createLogger('InvoiceReady'),
+    now: overrides.now ?? (() => performance.now()),
+    steps: (run) => runInvoiceReady(run, steps, services),
+  });
 }
 
 /** The processor the worker registers for QUEUE_NAMES.INVOICE_READY. */
