@@ -4,7 +4,7 @@ import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import type { FileChange } from './tree.js';
-import { verifyChanges, type StartedTestRunner } from './verify.js';
+import { verifyChanges, type StartedTestRunner, type VerifyTree } from './verify.js';
 
 export interface ApplyOptions {
   root: string;
@@ -74,28 +74,54 @@ export async function applyChanges(
   }
   const signals = watchSignals();
   try {
-    const rollback = await commitChanges(options.root, changes, options.fs ?? nodeCommitFs);
+    const fs = options.fs ?? nodeCommitFs;
+    let rollback = await commitChanges(options.root, changes, fs);
+    // What verification changed besides the files (rebuilt outputs), undone with them.
+    const undo: (() => void)[] = [];
+    const kept: (() => void)[] = [];
+    const tree: VerifyTree = {
+      async withTreeBefore(work) {
+        await rollback();
+        try {
+          return await work();
+        } finally {
+          // The files are as they were before the run again, now with other stamps.
+          rollback = await commitChanges(
+            options.root,
+            changes.map(({ stamp: _stamp, ...change }) => change),
+            fs,
+          );
+        }
+      },
+      onRollback: (step) => undo.push(step),
+      onKept: (step) => kept.push(step),
+    };
     try {
       signals.signal.throwIfAborted();
       if (options.verify) {
         await verifyChanges(
           options.root,
-          changes.map((change) => change.path),
+          changes,
           report.checks,
           options.testRunner,
           signals.signal,
           options.startedRunner,
+          tree,
         );
       }
       signals.signal.throwIfAborted();
     } catch (error) {
       const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
       if (!options.keep || signals.signal.aborted) {
-        await rollbackAfter(cause, rollback);
+        await rollbackAfter(cause, async () => {
+          await rollback();
+          for (const step of undo.splice(0)) step();
+        });
         report.rolledBack = true;
-      }
+      } else for (const step of kept.splice(0)) step();
       throw cause;
     }
+    for (const step of kept.splice(0)) step();
   } finally {
     signals.dispose();
   }
