@@ -241,10 +241,13 @@ export async function main(argv: string[], context: AdoptContext): Promise<numbe
       );
       return 0;
     }
-    if (Object.keys(plan.dependencies).length > 0) {
+    const installed = existsSync(join(host, 'node_modules', '.modules.yaml'));
+    if (Object.keys(plan.dependencies).length > 0 || !installed) {
       const pnpm = hostPnpm(host);
-      // Only the root's dependencies changed: the workspace's packages keep what they have.
-      if (run(pnpm.file, [...pnpm.args, 'install', '--filter', '.'], host, stdout) !== 0)
+      // In an installed host only the root's dependencies changed: the workspace's
+      // packages keep what they have (a host may have installed only some of them).
+      const args = installed ? ['install', '--filter', '.'] : ['install'];
+      if (run(pnpm.file, [...pnpm.args, ...args], host, stdout) !== 0)
         throw new KitError(`${host}: pnpm install failed (above); fix it, then run it again`);
     }
     const node = process.execPath;

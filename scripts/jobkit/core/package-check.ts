@@ -106,10 +106,28 @@ export async function packageCheck(root: string, project: Project): Promise<Pack
   const args = plain
     ? (plain[1] ?? '').trim().split(/\s+/).filter(Boolean)
     : ['-p', '.', '--noEmit'];
+  // TypeScript 5 keeps what it learnt between runs in a build-info file, kept in the
+  // kit's cache rather than the host's tree: a second check re-checks only what changed.
+  const incremental =
+    Number.parseInt(ts.version, 10) < 7 &&
+    !args.some((arg) => /^(-b|--build|--incremental)$/.test(arg))
+      ? [
+          '--incremental',
+          '--tsBuildInfoFile',
+          join(
+            root,
+            'node_modules',
+            '.cache',
+            'jobkit',
+            'tsbuildinfo',
+            `${project.dir.replaceAll('/', '+')}.tsbuildinfo`,
+          ),
+        ]
+      : [];
   return {
     kind: 'run',
     file: ts.run.file,
-    args: [...ts.run.args, ...args, '--pretty', 'false'],
+    args: [...ts.run.args, ...args, ...incremental, '--pretty', 'false'],
     shell: false,
     describe: `tsc ${args.join(' ')} (TypeScript ${ts.version})`,
   };
