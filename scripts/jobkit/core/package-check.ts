@@ -103,9 +103,15 @@ export async function packageCheck(root: string, project: Project): Promise<Pack
       reason: 'it resolves no TypeScript; add typescript to its devDependencies',
     };
   }
+  // Without a script, the tsconfig the package's build compiles with when it has one:
+  // a full tsconfig that also includes files outside its rootDir (tests) stops tsc at
+  // that option error (TS6059), before it type-checks anything.
+  const config = existsSync(join(root, project.dir, 'tsconfig.build.json'))
+    ? 'tsconfig.build.json'
+    : '.';
   const args = plain
     ? (plain[1] ?? '').trim().split(/\s+/).filter(Boolean)
-    : ['-p', '.', '--noEmit'];
+    : ['-p', config, '--noEmit'];
   // TypeScript 5 keeps what it learnt between runs in a build-info file, kept in the
   // kit's cache rather than the host's tree: a second check re-checks only what changed.
   const incremental =
