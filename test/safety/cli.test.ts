@@ -87,10 +87,10 @@ describe('gen:job command line', () => {
   });
 
   it('an unknown flag exits 2, also as JSON', async () => {
-    const run = await runGenJob(host.root, ['--answers', answersFile, '--json', '--force']);
+    const run = await runGenJob(host.root, ['--answers', answersFile, '--json', '--frobnicate']);
     expect(run.exitCode).toBe(2);
     const report = parseReport(run.stdout);
-    expect(report.errors[0]?.message).toContain("Unknown option '--force'");
+    expect(report.errors[0]?.message).toContain("Unknown option '--frobnicate'");
     expect(host.hash()).toBe(pristine);
   });
 

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCommitFs, type CommitFs } from '../../scripts/jobkit/core/commit.js';
+import { JOURNAL_FILE } from '../../scripts/jobkit/core/journal.js';
 import { LOCK_FILE } from '../../scripts/jobkit/core/lock.js';
 import type { RunReport } from '../../scripts/jobkit/core/report.js';
 import { TEMPLATES } from '../../scripts/jobkit/job/actions.js';
@@ -229,17 +230,24 @@ describe('fault injection', () => {
     } finally {
       probe.remove();
     }
-    // 7 files: a stamp check of each of the 4 edited and a read of each of the 3 new,
-    // 7 temporary writes, 4 permission copies, 7 renames. Nothing but a rename ever
+    // 7 files and the record of generated files: a stamp check of each of the 4
+    // edited and a read of each of the 4 new, 8 temporary writes, 4 permission copies,
+    // 8 renames; the journal written (to a temporary file, renamed) before the first
+    // rename and after the last, and deleted at the end. Nothing but a rename ever
     // changes a target: every write goes to a temporary sibling.
     const temporary = /\.jobkit-\d+-[0-9a-f]{8}\.tmp$/;
+    const journal = (call: string) => call.includes(JOURNAL_FILE);
     expect(calls.filter((call) => call.startsWith('stat'))).toHaveLength(4);
-    expect(calls.filter((call) => call.startsWith('readFile'))).toHaveLength(3);
-    expect(calls.filter((call) => call.startsWith('rename'))).toHaveLength(7);
+    expect(calls.filter((call) => call.startsWith('readFile'))).toHaveLength(4);
+    expect(calls.filter((call) => call.startsWith('rename') && !journal(call))).toHaveLength(8);
+    expect(calls.filter((call) => call.startsWith('rename') && journal(call))).toHaveLength(2);
     for (const call of calls.filter((c) => /^(writeFile|chmod) /.test(c))) {
       expect(call).toMatch(temporary);
     }
-    expect(calls.filter((call) => /^(unlink|mkdir|rmdir) /.test(call))).toEqual([]);
+    expect(calls.filter((call) => /^(unlink|mkdir|rmdir) /.test(call))).toEqual([
+      `mkdir ${join(probe.root, '.jobkit')}`,
+      `unlink ${join(probe.root, JOURNAL_FILE)}`,
+    ]);
     for (let failAt = 0; failAt < calls.length; failAt += 1) {
       const report = await generate(host.root, { fs: faultyFs(failAt) });
       expect(report.exitCode, calls[failAt]).toBe(1);

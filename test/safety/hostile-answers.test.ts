@@ -144,11 +144,11 @@ const REFUSED: Refused[] = [
     message: 'like job [0]',
   },
   {
-    title: 'an unknown --force flag',
+    title: 'an unknown --frobnicate flag',
     answers: { ...base, name: 'WELCOME_EMAIL' },
-    args: (file) => ['--answers', file, '--force'],
+    args: (file) => ['--answers', file, '--frobnicate'],
     path: '',
-    message: "Unknown option '--force'",
+    message: "Unknown option '--frobnicate'",
   },
   // Fields
   {
@@ -466,7 +466,7 @@ const REFUSED: Refused[] = [
     answers: base,
     args: (file) => ['--answers', `${file}.missing`],
     path: '--answers',
-    message: 'cannot read',
+    message: 'does not exist; pass a JSON file or - for standard input',
   },
   {
     title: 'both --answers and --remove',

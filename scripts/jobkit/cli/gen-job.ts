@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { AnswersRejectedError } from '../core/errors.js';
+import { describeFsError, MAX_INPUT_BYTES, readBounded } from '../core/files.js';
+import { parseJson } from '../core/json.js';
 import { printReport } from './output.js';
 
 const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
@@ -13,7 +15,12 @@ Writes a BullMQ job from an answers file (or standard input), with no prompts.
 Options:
   --answers <file|->  answers for one job, or an array of them (a batch)
   --remove <NAME>     remove a generated job (constant, exports, registration,
-                      queue method, handler and its test)
+                      queue method, handler and its test); files changed since
+                      they were generated are refused, listed
+  --force             with --remove: delete changed files too (a copy is kept
+                      under .jobkit/removed/)
+  --recover           finish what an interrupted run left (also done by every
+                      run): undo a half-written commit, report unverified jobs
   --dry-run           print the plan as a unified diff; write nothing
   --json              print one JSON report on stdout
   --no-verify         skip the type-check and the generated tests
@@ -27,25 +34,48 @@ Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
 
 function readAnswers(source: string, cwd: string): unknown {
   const where = source === '-' ? 'standard input' : source;
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(source === '-' ? 0 : resolve(cwd, source), 'utf8');
+    text = readBounded(source === '-' ? 0 : resolve(cwd, source), where, MAX_INPUT_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new AnswersRejectedError([{ path: '--answers', message: (error as Error).message }]);
+  }
+  if (text === null) {
     throw new AnswersRejectedError([
       {
         path: '--answers',
-        message: `cannot read ${where} (${code}); pass a JSON file or - for standard input`,
+        message: `${where} does not exist; pass a JSON file or - for standard input`,
       },
     ]);
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (error) {
     throw new AnswersRejectedError([
-      { path: '--answers', message: `${where} is not valid JSON: ${(error as Error).message}` },
+      { path: '--answers', message: `${where}: ${(error as Error).message}` },
     ]);
   }
+}
+
+/** `--root` as a folder that exists, or a refusal naming it. */
+function checkedRoot(root: string, given: string): string {
+  let stats;
+  try {
+    stats = statSync(root);
+  } catch (error) {
+    throw new AnswersRejectedError([
+      {
+        path: '--root',
+        message: `${given}: ${describeFsError(error)}; pass the repository's folder`,
+      },
+    ]);
+  }
+  if (!stats.isDirectory()) {
+    throw new AnswersRejectedError([
+      { path: '--root', message: `${given}: is a file; pass the repository's folder` },
+    ]);
+  }
+  return root;
 }
 
 export interface CliContext {
@@ -78,6 +108,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         json: { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        recover: { type: 'boolean', default: false },
         'print-config': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -87,7 +119,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const root = values.root ? resolve(cwd, values.root) : kitRoot;
+    const root = values.root ? checkedRoot(resolve(cwd, values.root), values.root) : kitRoot;
     const common = {
       root,
       kitRoot,
@@ -105,9 +137,12 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         { path: '--remove', message: 'give either --answers or --remove, not both' },
       ]);
     }
-    if (values.remove !== undefined) {
+    if (values.recover) {
+      const { recoverRepository } = await import('../core/take-repository.js');
+      report = await recoverRepository(root);
+    } else if (values.remove !== undefined) {
       const { removeJob } = await import('../job/remove-job.js');
-      report = await removeJob({ ...common, name: values.remove });
+      report = await removeJob({ ...common, name: values.remove, force: values.force });
     } else if (values.answers !== undefined) {
       const answers = readAnswers(values.answers, cwd);
       // When the run verifies, vitest starts loading first (see startTestRunner): it

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KitError } from '../core/errors.js';
+import { describeFsError, isFsError } from '../core/files.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { inspectHost, type DoctorReport } from '../doctor/inspect-host.js';
 import { loadLayout } from '../host/config.js';
@@ -35,14 +36,22 @@ export async function main(
   argv: string[],
   context: { kitRoot: string; cwd?: string },
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      root: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        root: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(
+      `error: ${(error as Error).message.split('.')[0] ?? 'bad arguments'}; see pnpm jobs:doctor --help\n`,
+    );
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -62,12 +71,17 @@ export async function main(
     else print(report, process.stdout);
     return report.ok ? 0 : 1;
   } catch (error) {
-    if (!(error instanceof KitError)) throw error;
+    const message =
+      error instanceof KitError
+        ? error.message
+        : isFsError(error)
+          ? `${error.path ?? root}: ${describeFsError(error)}`
+          : `${(error as Error).message} (an unexpected error in the kit)`;
     if (values.json)
       process.stdout.write(
-        `${JSON.stringify({ ok: false, queues: [], findings: [], error: error.message }, null, 2)}\n`,
+        `${JSON.stringify({ ok: false, queues: [], findings: [], error: message }, null, 2)}\n`,
       );
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${message}\n`);
     return 1;
   }
 }

@@ -1,3 +1,4 @@
+import { describeRestore } from '../core/journal.js';
 import type { RunReport } from '../core/report.js';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
@@ -8,6 +9,7 @@ export function printReport(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): void {
+  for (const notice of report.notices) err.write(`notice: ${notice}\n`);
   const lines: string[] = [];
   if (report.dryRun && report.diff !== undefined) {
     out.write(report.diff);
@@ -50,11 +52,8 @@ export function printReport(
   if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
   for (const error of report.errors)
     err.write(`error: ${error.path ? `${error.path}: ` : ''}${error.message}\n`);
-  if (report.rolledBack) err.write('Every file was put back as it was.\n');
-  else if (
-    report.exitCode === 2 ||
-    report.files.created.length + report.files.modified.length === 0
-  ) {
-    err.write('Nothing was written.\n');
-  }
+  if (report.restore) err.write(`${describeRestore(report.restore).join('\n')}\n`);
+  else if (report.keptForInspection)
+    err.write('The files were kept for inspection (--keep); see git status.\n');
+  else if (!report.rolledBack) err.write('Nothing was written.\n');
 }

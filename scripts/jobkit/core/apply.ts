@@ -1,4 +1,10 @@
-import { commitChanges, nodeCommitFs, rollbackAfter, type CommitFs } from './commit.js';
+import {
+  commitChanges,
+  nodeCommitFs,
+  rollbackAfter,
+  type CommitFs,
+  type CommitMeta,
+} from './commit.js';
 import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
@@ -19,6 +25,13 @@ export interface ApplyOptions {
   /** Vitest started ahead for the project of the generated tests (see startTestRunner). */
   startedRunner?: StartedTestRunner;
   fs?: CommitFs;
+  /**
+   * Adds the kit's bookkeeping once the plan is formatted, in exact bytes: the record
+   * of generated files, copies of a person's files. Written with the plan, not listed.
+   */
+  finalize?: (formatted: FileChange[]) => FileChange[];
+  /** Who commits, for the journal (see commitChanges). */
+  meta: CommitMeta;
 }
 
 /** The run was stopped by a signal (Ctrl-C, a closed terminal, `kill`). */
@@ -61,42 +74,50 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const changes = await formatChanges(
+  const formatted = await formatChanges(
     options.root,
     planned,
     report.checks,
     options.formatting ? { run: options.formatting } : {},
   );
-  recordFiles(report, changes);
+  // The report and the diff show the job's files; the kit's own bookkeeping (the
+  // record of generated files, copies kept by --force) is written with them.
+  recordFiles(report, formatted);
   if (options.dryRun) {
-    report.diff = await unifiedDiff(changes);
+    report.diff = await unifiedDiff(formatted);
     return;
   }
+  const changes = options.finalize ? options.finalize(formatted) : formatted;
   const signals = watchSignals();
   try {
     const fs = options.fs ?? nodeCommitFs;
-    let rollback = await commitChanges(options.root, changes, fs);
+    let commit = await commitChanges(options.root, changes, fs, options.meta);
+    let written = false;
     // What verification changed besides the files (rebuilt outputs), undone with them.
     const undo: (() => void)[] = [];
     const kept: (() => void)[] = [];
     const tree: VerifyTree = {
       async withTreeBefore(work) {
-        await rollback();
+        await commit.rollback();
         try {
           return await work();
         } finally {
           // The files are as they were before the run again, now with other stamps.
-          rollback = await commitChanges(
+          commit = await commitChanges(
             options.root,
             changes.map(({ stamp: _stamp, ...change }) => change),
             fs,
+            options.meta,
           );
+          await commit.write();
         }
       },
       onRollback: (step) => undo.push(step),
       onKept: (step) => kept.push(step),
     };
     try {
+      await commit.write();
+      written = true;
       signals.signal.throwIfAborted();
       if (options.verify) {
         await verifyChanges(
@@ -110,15 +131,22 @@ export async function applyChanges(
         );
       }
       signals.signal.throwIfAborted();
+      await commit.finish();
     } catch (error) {
       const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
-      if (!options.keep || signals.signal.aborted) {
-        await rollbackAfter(cause, async () => {
-          await rollback();
-          for (const step of undo.splice(0)) step();
-        });
+      if (written && options.keep && !signals.signal.aborted) {
+        await commit.finish();
+        for (const step of kept.splice(0)) step();
+        report.keptForInspection = true;
+      } else {
+        // Set first: a rollback that fails names its files in the error it throws.
         report.rolledBack = true;
-      } else for (const step of kept.splice(0)) step();
+        report.restore = await rollbackAfter(cause, async () => {
+          const outcome = await commit.rollback();
+          for (const step of undo.splice(0)) step();
+          return outcome;
+        });
+      }
       throw cause;
     }
     for (const step of kept.splice(0)) step();

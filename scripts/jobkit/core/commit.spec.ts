@@ -14,7 +14,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyPatch } from 'diff';
 import { commitChanges, insideRoot, nodeCommitFs, type CommitFs } from './commit.js';
+import { JOURNAL_FILE, recoverInterrupted } from './journal.js';
 import { KitError } from './errors.js';
 import { diskSource, VirtualTree } from './tree.js';
 
@@ -46,21 +48,40 @@ describe('insideRoot', () => {
   });
 });
 
+/** Commits `changes` as a run does: written, or put back when writing fails. */
+async function commitAll(
+  changes: Parameters<typeof commitChanges>[1],
+  fs: CommitFs = nodeCommitFs,
+) {
+  const commit = await commitChanges(root, changes, fs);
+  try {
+    await commit.write();
+  } catch (error) {
+    await commit.rollback();
+    throw error;
+  }
+  return commit;
+}
+
 describe('commitChanges', () => {
   it('writes, creates folders, and rolls everything back', async () => {
-    const rollback = await commitChanges(root, [
+    const commit = await commitAll([
       { path: 'a.ts', before: 'a\n', after: 'A\n' },
       { path: 'new/dir/b.ts', before: null, after: 'b\n' },
     ]);
-    expect(tree()).toEqual({ 'a.ts': 'A\n', 'new/dir/b.ts': 'b\n' });
-    await rollback();
+    expect(tree()).toEqual({
+      'a.ts': 'A\n',
+      'new/dir/b.ts': 'b\n',
+      [JOURNAL_FILE]: expect.stringContaining('"phase":"written"') as unknown as string,
+    });
+    expect(await commit.rollback()).toEqual({ restored: ['new/dir/b.ts', 'a.ts'], kept: [] });
     expect(tree()).toEqual({ 'a.ts': 'a\n' });
     expect(existsSync(join(root, 'new'))).toBe(false);
   });
 
   it('keeps the permissions of the files it replaces', async () => {
     chmodSync(join(root, 'a.ts'), 0o755);
-    await commitChanges(root, [{ path: 'a.ts', before: 'a\n', after: 'A\n' }]);
+    await commitAll([{ path: 'a.ts', before: 'a\n', after: 'A\n' }]);
     expect(statSync(join(root, 'a.ts')).mode & 0o777).toBe(0o755);
   });
 
@@ -90,7 +111,7 @@ describe('commitChanges', () => {
       ...nodeCommitFs,
       readFile: () => Promise.reject(new Error('read again')),
     };
-    await commitChanges(root, planned.changes(), fs);
+    await (await commitAll(planned.changes(), fs)).finish();
     expect(tree()).toEqual({ 'a.ts': 'A\n' });
   });
 
@@ -121,9 +142,9 @@ describe('commitChanges', () => {
         throw new Error('disk full');
       },
     };
-    await expect(
-      commitChanges(root, [{ path: 'a.ts', before: 'a\n', after: 'A\n' }], fs),
-    ).rejects.toThrow('disk full');
+    await expect(commitAll([{ path: 'a.ts', before: 'a\n', after: 'A\n' }], fs)).rejects.toThrow(
+      'disk full',
+    );
     expect(tree()).toEqual({ 'a.ts': 'a\n' });
   });
 
@@ -145,5 +166,74 @@ describe('commitChanges', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('puts back only files still as it wrote them; keeps an edited one and saves the reversal', async () => {
+    const commit = await commitAll([
+      { path: 'a.ts', before: 'a\n', after: 'a\nadded by the kit\n' },
+      { path: 'new/b.ts', before: null, after: 'b\n' },
+      { path: 'new/c.ts', before: null, after: 'c\n' },
+    ]);
+    // A person saves both files while the kit checks them.
+    writeFileSync(join(root, 'a.ts'), 'a\nadded by the kit\nadded by a person\n');
+    writeFileSync(join(root, 'new/b.ts'), 'b\nthe business logic\n');
+    const outcome = await commit.rollback();
+    expect(outcome).toMatchObject({ restored: ['new/c.ts'], kept: ['new/b.ts', 'a.ts'] });
+    const patch = readFileSync(join(root, outcome.patch ?? 'missing'), 'utf8');
+    expect(tree()).toEqual({
+      'a.ts': 'a\nadded by the kit\nadded by a person\n',
+      'new/b.ts': 'b\nthe business logic\n',
+      [outcome.patch ?? 'missing']: patch,
+    });
+    // The patch takes the kit's lines out of the edited file and keeps the person's.
+    expect(
+      applyPatch(
+        readFileSync(join(root, 'a.ts'), 'utf8'),
+        patch.slice(patch.indexOf('--- a/a.ts')),
+        { fuzzFactor: 1 },
+      ),
+    ).toBe('a\nadded by a person\n');
+  });
+
+  it('leaves a journal that lets the next run undo a commit stopped halfway', async () => {
+    let renames = 0;
+    const stopped = new Error('killed');
+    const fs: CommitFs = {
+      ...nodeCommitFs,
+      rename: async (from, to) => {
+        // The process dies after the second file is in place: nothing more runs.
+        if (++renames === 4) throw stopped;
+        await nodeCommitFs.rename(from, to);
+      },
+    };
+    const commit = await commitChanges(
+      root,
+      [
+        { path: 'a.ts', before: 'a\n', after: 'A\n' },
+        { path: 'new/b.ts', before: null, after: 'b\n' },
+        { path: 'new/c.ts', before: null, after: 'c\n' },
+      ],
+      fs,
+      { command: 'generate', jobs: ['ALPHA'] },
+    );
+    await expect(commit.write()).rejects.toBe(stopped);
+    expect(Object.keys(tree()).filter((file) => file.endsWith('.tmp'))).toHaveLength(1);
+
+    const notices = await recoverInterrupted(nodeCommitFs, root);
+    expect(notices[0]).toMatch(
+      /^an earlier run \(pid \d+, .*generate ALPHA\) was stopped while writing its files; undone\.$/,
+    );
+    expect(notices[1]).toBe('Every file was put back as it was.');
+    expect(tree()).toEqual({ 'a.ts': 'a\n' });
+    expect(await recoverInterrupted(nodeCommitFs, root)).toEqual([]);
+  });
+
+  it('reports a job whose checks were stopped as written but unverified', async () => {
+    await commitAll([{ path: 'new.ts', before: null, after: 'n\n' }]);
+    const notices = await recoverInterrupted(nodeCommitFs, root);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('was stopped while checking its files');
+    expect(notices[0]).toContain('unverified');
+    expect(tree()).toEqual({ 'a.ts': 'a\n', 'new.ts': 'n\n' });
   });
 });

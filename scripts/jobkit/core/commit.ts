@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { KitError } from './errors.js';
+import {
+  removeJournal,
+  restoreFiles,
+  writeJournal,
+  type Journal,
+  type RestoreOutcome,
+} from './journal.js';
 import { fileStamp, type FileChange } from './tree.js';
 
 /** The file operations a commit uses; tests wrap them to inject failures. */
@@ -29,9 +36,6 @@ export const nodeCommitFs: CommitFs = {
   },
   rmdir: (path) => nodeFs.rmdir(path),
 };
-
-/** Undoes a commit: every file back to its bytes before, new files and folders gone. */
-export type Rollback = () => Promise<void>;
 
 /** Resolves `path` under `root`, refusing anything that would land outside it. */
 export function insideRoot(root: string, path: string): string {
@@ -85,18 +89,38 @@ async function unlessMissing<T>(operation: Promise<T>): Promise<T | null> {
   }
 }
 
+/** Who is committing, for the journal an interrupted run leaves behind. */
+export interface CommitMeta {
+  command: 'generate' | 'remove';
+  jobs: string[];
+}
+
 /**
- * Writes a plan all-or-nothing. Each file goes to a temporary sibling first and is
- * then renamed over its target, so no file is ever half-written; if any step fails,
- * the files already replaced are put back, new files and folders removed, and the
- * error rethrown. A file changed on disk since the plan read it stops the commit
- * before anything is written.
+ * A plan being written. `write` puts every file in place all-or-nothing; then either
+ * `finish` (the run is done) or `rollback` (put back what it wrote). The journal on
+ * disk between `write` and either of them lets the next run recover from a kill.
+ */
+export interface Commit {
+  write(): Promise<void>;
+  finish(): Promise<void>;
+  rollback(): Promise<RestoreOutcome>;
+}
+
+/**
+ * Checks a plan against the disk and prepares its commit. A file changed on disk
+ * since the plan read it stops the commit before anything is written.
+ *
+ * Writing: the journal first, then each new text to a temporary sibling of its
+ * target, then the renames, so no file is ever half-written and a kill at any point
+ * can be undone from the journal. Putting back touches only files still exactly as
+ * the kit wrote them (see restoreFiles).
  */
 export async function commitChanges(
   root: string,
   changes: readonly FileChange[],
   fs: CommitFs = nodeCommitFs,
-): Promise<Rollback> {
+  meta: CommitMeta = { command: 'generate', jobs: [] },
+): Promise<Commit> {
   const targets: Target[] = [];
   for (const change of changes) {
     const path = insideRoot(root, change.path);
@@ -119,82 +143,62 @@ export async function commitChanges(
     targets.push({ change, path, ...(mode === undefined ? {} : { mode }) });
   }
 
-  const createdDirs: string[] = [];
-  const temporaries: string[] = [];
-  const applied: Target[] = [];
-  const suffix = `.jobkit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-
-  const ensureDir = async (dir: string): Promise<void> => {
-    if (dir === root || (await isDirectory(dir))) return;
-    await ensureDir(dirname(dir));
-    await fs.mkdir(dir);
-    createdDirs.push(dir);
+  const journal: Journal = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    command: meta.command,
+    jobs: meta.jobs,
+    phase: 'committing',
+    suffix: `.jobkit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+    createdDirs: await missingDirs(root, targets),
+    files: targets.map(({ change }) => ({
+      path: change.path,
+      before: change.before,
+      after: change.after,
+    })),
   };
+  let journalWritten = false;
+  let settled = false;
 
-  /** `text` to a temporary sibling of `path`, then renamed over it. */
-  const replace = async (path: string, text: string, mode: number | undefined) => {
-    // Listed before writing: a write that fails halfway can leave a partial file.
-    temporaries.push(path + suffix);
-    await fs.writeFile(path + suffix, text);
-    if (mode !== undefined) await fs.chmod(path + suffix, mode);
-    await fs.rename(path + suffix, path);
-    temporaries.splice(temporaries.lastIndexOf(path + suffix), 1);
-  };
-
-  const rollback: Rollback = async () => {
-    const failures: string[] = [];
-    for (const { change, path, mode } of applied.reverse()) {
-      try {
-        if (change.before === null) await fs.unlink(path);
-        else await replace(path, change.before, mode);
-      } catch (error) {
-        failures.push(`${change.path}: ${(error as Error).message}`);
+  return {
+    async write() {
+      await writeJournal(fs, root, journal);
+      journalWritten = true;
+      for (const dir of journal.createdDirs) await fs.mkdir(join(root, dir));
+      // Every new text is on disk next to its target before the first target changes.
+      for (const { change, path, mode } of targets) {
+        if (change.after === null) continue;
+        await fs.writeFile(path + journal.suffix, change.after);
+        if (mode !== undefined) await fs.chmod(path + journal.suffix, mode);
       }
-    }
-    for (const temporary of temporaries) {
-      await fs.unlink(temporary).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT')
-          failures.push(`${relative(root, temporary)}: ${error.message}`);
-      });
-    }
-    for (const dir of createdDirs.reverse()) {
-      await fs.rmdir(dir).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') failures.push(`${relative(root, dir)}/: ${error.message}`);
-      });
-    }
-    applied.length = 0;
-    temporaries.length = 0;
-    createdDirs.length = 0;
-    if (failures.length > 0) {
-      throw new KitError(
-        `could not restore every file; restore these from version control: ${failures.join('; ')}`,
+      for (const { change, path } of targets) {
+        if (change.after === null) await fs.unlink(path);
+        else await fs.rename(path + journal.suffix, path);
+      }
+      await writeJournal(fs, root, { ...journal, phase: 'written' });
+    },
+    async finish() {
+      if (settled) return;
+      // Settled only once the journal is gone: if deleting it fails, the run fails and
+      // rolls back like any other step.
+      if (journalWritten) await removeJournal(fs, root);
+      settled = true;
+    },
+    async rollback() {
+      if (settled) return { restored: [], kept: [] };
+      settled = true;
+      if (!journalWritten) return { restored: [], kept: [] };
+      const outcome = await restoreFiles(
+        fs,
+        root,
+        journal.files,
+        journal.createdDirs,
+        journal.suffix,
       );
-    }
+      await removeJournal(fs, root);
+      return outcome;
+    },
   };
-
-  try {
-    // Every new text is on disk next to its target before the first target changes.
-    for (const { change, path, mode } of targets) {
-      if (change.after === null) continue;
-      await ensureDir(dirname(path));
-      temporaries.push(path + suffix);
-      await fs.writeFile(path + suffix, change.after);
-      if (mode !== undefined) await fs.chmod(path + suffix, mode);
-    }
-    for (const target of targets) {
-      const { change, path } = target;
-      if (change.after === null) await fs.unlink(path);
-      else {
-        await fs.rename(path + suffix, path);
-        temporaries.splice(temporaries.indexOf(path + suffix), 1);
-      }
-      applied.push(target);
-    }
-    return rollback;
-  } catch (error) {
-    await rollbackAfter(error, rollback);
-    throw error;
-  }
 }
 
 interface Target {
@@ -203,13 +207,29 @@ interface Target {
   mode?: number;
 }
 
+/** The folders new files need that do not exist yet, outermost first. */
+async function missingDirs(root: string, targets: readonly Target[]): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const { change, path } of targets) {
+    if (change.after === null) continue;
+    const chain: string[] = [];
+    for (let dir = dirname(path); dir !== root && !(await isDirectory(dir)); dir = dirname(dir))
+      chain.unshift(relative(root, dir));
+    for (const dir of chain) missing.add(dir);
+  }
+  return [...missing];
+}
+
 /**
  * Runs `rollback` after `error`. When the rollback fails too, the error names both,
  * so the files to restore by hand are never hidden behind the first failure.
  */
-export async function rollbackAfter(error: unknown, rollback: Rollback): Promise<void> {
+export async function rollbackAfter(
+  error: unknown,
+  rollback: () => Promise<RestoreOutcome>,
+): Promise<RestoreOutcome> {
   try {
-    await rollback();
+    return await rollback();
   } catch (rollbackError) {
     const first = error instanceof Error ? error.message : String(error);
     throw new KitError(`${first}; then ${(rollbackError as Error).message}`);

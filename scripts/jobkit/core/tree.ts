@@ -1,4 +1,6 @@
-import { closeSync, fstatSync, openSync, readFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, type BigIntStats } from 'node:fs';
+import { KitError } from './errors.js';
+import { describeFsError, MAX_HOST_FILE_BYTES, readOpenFile } from './files.js';
 import { join } from 'node:path';
 
 /** Where original file contents come from: the disk, or a map in tests. */
@@ -61,7 +63,7 @@ export function diskSource(root: string): FileSource {
         fd = openSync(join(root, path), 'r');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
+        throw new KitError(`${path}: cannot be read: ${describeFsError(error)}`, path);
       }
       try {
         // Stamped from the open file: the identity belongs to the bytes read.
@@ -70,7 +72,7 @@ export function diskSource(root: string): FileSource {
         // now could be written again within the same tick, to the same size, and keep
         // its stamp: such a file is compared by its text instead.
         if (stats.mtimeMs < BigInt(Date.now() - RECENT_MS)) stamps.set(path, fileStamp(stats));
-        return readFileSync(fd, 'utf8');
+        return readOpenFile(fd, path, MAX_HOST_FILE_BYTES);
       } finally {
         closeSync(fd);
       }
@@ -106,7 +108,8 @@ export class VirtualTree {
     private readonly created?: (path: string, text: string) => void,
   ) {}
 
-  private original(path: string): string | null {
+  /** The file as the source has it, before any change of the plan. */
+  original(path: string): string | null {
     if (!this.originals.has(path)) this.originals.set(path, this.source.read(path));
     return this.originals.get(path) ?? null;
   }

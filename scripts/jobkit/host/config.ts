@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readPackageJson } from './package-json.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HostError } from '../core/errors.js';
@@ -52,7 +53,7 @@ export type JobkitConfig = z.infer<typeof jobkitConfigSchema>;
 function readConfig(root: string): JobkitConfig {
   const manifestPath = join(root, 'package.json');
   if (!existsSync(manifestPath)) return {};
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { jobkit?: unknown };
+  const manifest = readPackageJson(manifestPath, 'package.json') as { jobkit?: unknown };
   if (manifest.jobkit === undefined) return {};
   const parsed = jobkitConfigSchema.safeParse(manifest.jobkit);
   if (parsed.success) return parsed.data;

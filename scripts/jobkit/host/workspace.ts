@@ -1,3 +1,4 @@
+import { readPackageJson } from './package-json.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,7 +32,7 @@ function workspaceGlobs(root: string): string[] {
 function readProject(root: string, dir: string): Project | undefined {
   const manifestPath = join(root, dir, 'package.json');
   if (!existsSync(manifestPath)) return undefined;
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+  const manifest = readPackageJson(manifestPath, `${dir}/package.json`) as {
     name?: string;
     scripts?: Record<string, string>;
     dependencies?: Record<string, string>;

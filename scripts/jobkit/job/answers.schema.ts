@@ -213,8 +213,9 @@ export const sideEffectsSchema = z
         })
         .default([])
         .superRefine((keys, ctx) => {
+          const seen = new Set<string>();
           keys.forEach((key, index) => {
-            if (keys.indexOf(key) !== index) {
+            if (seen.size === seen.add(key).size) {
               ctx.addIssue({
                 code: 'custom',
                 path: [index],
@@ -278,8 +279,10 @@ export const jobAnswersSchema = z
     },
   )
   .superRefine((answers, ctx) => {
+    // A set, not a search per field: thousands of fields stay linear.
+    const seen = new Set<string>();
     answers.fields.forEach((field, index) => {
-      if (answers.fields.findIndex((other) => other.name === field.name) !== index) {
+      if (seen.size === seen.add(field.name).size) {
         ctx.addIssue({
           code: 'custom',
           path: ['fields', index, 'name'],

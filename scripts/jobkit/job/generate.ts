@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { applyChanges } from '../core/apply.js';
 import type { CommitFs } from '../core/commit.js';
 import { FormatRun } from '../core/format.js';
-import { acquireLock } from '../core/lock.js';
+import { takeRepository } from '../core/take-repository.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
 import { startTestRunner, vitestProjectOf, type StartedTestRunner } from '../core/verify.js';
-import { diskSource, VirtualTree } from '../core/tree.js';
+import { diskSource, VirtualTree, type FileChange } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
+import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
@@ -45,6 +46,21 @@ function nextSteps(job: ResolvedJob): string[] {
   ];
 }
 
+/** `changes` and the record of the files each job created, as they will be written. */
+function withManifest(
+  tree: VirtualTree,
+  changes: FileChange[],
+  jobs: readonly ResolvedJob[],
+): FileChange[] {
+  const record = manifestChange(
+    tree,
+    Object.fromEntries(
+      jobs.map((job) => [job.names.constant, hashesOf(changes, Object.values(job.files))]),
+    ),
+  );
+  return record ? [...changes, record] : changes;
+}
+
 /**
  * Runs the job generator end to end: validate the answers, plan every change in
  * memory, parse and format it, write it atomically, then verify it (rolling back
@@ -69,7 +85,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
     const run = new FormatRun(root);
     formatting = run;
     const answers = validateAnswers(options.answers);
-    if (!dryRun) release = acquireLock(root);
+    if (!dryRun) release = await takeRepository(root, report);
     const tree = new VirtualTree(diskSource(root), (path, text) => run.ahead(path, text));
     const layout = loadLayout(root, tree);
     run.prepare(placesWritten(layout));
@@ -99,6 +115,8 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
         formatting: run,
         ...(startedRunner ? { startedRunner } : {}),
         ...(fs ? { fs } : {}),
+        meta: { command: 'generate', jobs: plan.jobs.map((job) => job.names.constant) },
+        finalize: (changes) => withManifest(tree, changes, plan.jobs),
       },
       report,
     );

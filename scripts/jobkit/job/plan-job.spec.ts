@@ -120,4 +120,16 @@ describe('planJobs', () => {
       // The queue and the enqueue method exist; this in-memory host has no job files.
     ).toEqual(['[0].name', '[0].name', '[1].sideEffects.triggers[0]']);
   });
+
+  it('plans a job after the jobs of its batch it triggers, whatever the order of the batch', () => {
+    const report = { name: 'Cache Report', purpose: 'Reports', trigger: 'After a warm-up' };
+    const triggering = { ...report, sideEffects: { triggers: ['CACHE_WARMUP'] } };
+    const forwards = plan([minimal, triggering]);
+    const backwards = plan([triggering, minimal]);
+    expect(backwards.jobs.map((job) => job.names.constant)).toEqual([
+      'CACHE_WARMUP',
+      'CACHE_REPORT',
+    ]);
+    expect(backwards.changes).toEqual(forwards.changes);
+  });
 });

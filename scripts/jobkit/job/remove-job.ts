@@ -7,17 +7,18 @@ import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
 import { removeNamedImports } from '../core/imports.js';
-import { acquireLock } from '../core/lock.js';
+import { takeRepository } from '../core/take-repository.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
-import { diskSource, VirtualTree } from '../core/tree.js';
+import { diskSource, VirtualTree, type FileChange } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
-import { jobFiles, moduleSpecifier, type HostLayout } from '../host/layout.js';
+import { jobFiles, moduleSpecifier, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readQueueEntries, readText } from '../host/read-host.js';
 import { readWorkspace } from '../host/workspace.js';
 import { TEMPLATES } from './actions.js';
 import { registrationPattern } from './anchors.js';
 import { jobNameSchema } from './answers.schema.js';
+import { hashText, manifestChange, readManifest } from './manifest.js';
 import { jobNames, type JobNames } from './names.js';
 
 export interface RemoveOptions {
@@ -28,6 +29,8 @@ export interface RemoveOptions {
   dryRun?: boolean;
   verify?: boolean;
   keep?: boolean;
+  /** Delete the job's files even when a person changed them since (a copy is kept). */
+  force?: boolean;
   fs?: CommitFs;
 }
 
@@ -139,13 +142,68 @@ async function removeMethod(file: string, source: string, method: string): Promi
   return source.slice(0, from) + source.slice(to);
 }
 
+/** The job's own files that are no longer as the kit generated them (or have no record). */
+function editedFiles(tree: VirtualTree, names: JobNames, files: JobFiles): string[] {
+  const recorded = readManifest(tree)[names.constant] ?? {};
+  return Object.values(files).filter((file) => {
+    const text = tree.read(file);
+    return text !== null && recorded[file] !== hashText(text);
+  });
+}
+
+/** The job's files hold a person's work: removing them needs --force. */
+class EditedFilesError extends KitError {
+  override name = 'EditedFilesError';
+
+  constructor(readonly files: string[]) {
+    const them = files.length === 1 ? 'it' : 'them';
+    super(
+      `${files.join(', ')}: changed since the kit generated ${them} (or generated before the kit kept a record), so removing would delete your work; nothing was removed. Move what you want to keep, then run again with --force to delete ${them} (a copy is kept under ${BACKUP_DIR}/)`,
+      files[0],
+    );
+  }
+}
+
+const BACKUP_DIR = '.jobkit/removed';
+
+/**
+ * The files of `name` that a removal would delete although a person changed them,
+ * for a confirmation that names them (plop's job:remove).
+ */
+export function editedJobFiles(root: string, name: string): string[] {
+  const tree = new VirtualTree(diskSource(root));
+  const layout = loadLayout(root, tree);
+  const names = jobNames(name);
+  return editedFiles(tree, names, jobFiles(layout, names));
+}
+
+/**
+ * What a removal writes besides its planned (formatted) changes: the record without
+ * the job, and a byte-exact copy of each file it deletes that a person had changed.
+ */
+function removalExtras(
+  tree: VirtualTree,
+  names: JobNames,
+  copies: Record<string, string>,
+  changes: FileChange[],
+): FileChange[] {
+  const copied = Object.entries(copies).map(([file, copy]) => ({
+    path: copy,
+    before: null,
+    after: tree.original(file),
+  }));
+  const record = manifestChange(tree, { [names.constant]: null });
+  return [...changes, ...copied, ...(record ? [record] : [])];
+}
+
 async function planRemoval(
   tree: VirtualTree,
   layout: HostLayout,
   names: JobNames,
   root: string,
   kitRoot: string,
-): Promise<void> {
+  force: boolean,
+): Promise<string[]> {
   const shared = `${layout.scope}/shared`;
   const files = jobFiles(layout, names);
   const entry = readQueueEntries(tree, layout).find((queue) => queue.key === names.constant);
@@ -260,6 +318,8 @@ async function planRemoval(
     withoutUnused(serviceImports, 'bullmq', ['Job', 'JobsOptions']),
   );
 
+  const changedByPerson = editedFiles(tree, names, files);
+  if (changedByPerson.length > 0 && !force) throw new EditedFilesError(changedByPerson);
   for (const file of Object.values(files)) if (tree.exists(file)) tree.delete(file);
 
   // Anything still naming the job would break once its files are gone.
@@ -287,11 +347,12 @@ async function planRemoval(
       uses[0]?.split(':')[0],
     );
   }
+  return changedByPerson;
 }
 
 /** Removes a generated job: the inverse of `generateJobs`, with the same guarantees. */
 export async function removeJob(options: RemoveOptions): Promise<RunReport> {
-  const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
+  const { root, kitRoot, dryRun = false, verify = true, keep = false, force = false, fs } = options;
   const report = emptyReport('remove', dryRun);
   let release: (() => void) | undefined;
   let formatting: FormatRun | undefined;
@@ -305,10 +366,15 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
       ]);
     }
     const names = jobNames(parsed.data);
-    if (!dryRun) release = acquireLock(root);
+    if (!dryRun) release = await takeRepository(root, report);
     const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
-    await planRemoval(tree, layout, names, root, kitRoot);
+    const edited = await planRemoval(tree, layout, names, root, kitRoot, force);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const copies = Object.fromEntries(
+      edited.map((file) => [file, `${BACKUP_DIR}/${names.constant}-${stamp}/${file}`]),
+    );
+
     report.jobs = [{ name: options.name, constant: names.constant, queue: names.kebab }];
     await applyChanges(
       tree.changes(),
@@ -320,9 +386,13 @@ export async function removeJob(options: RemoveOptions): Promise<RunReport> {
         testRunner: layout.testRunner,
         formatting,
         ...(fs ? { fs } : {}),
+        meta: { command: 'remove', jobs: [names.constant] },
+        finalize: (changes) => removalExtras(tree, names, copies, changes),
       },
       report,
     );
+    for (const [file, copy] of Object.entries(copies))
+      report.notices.push(`${file} was changed since it was generated; a copy is kept at ${copy}`);
     report.ok = true;
     report.exitCode = 0;
   } catch (error) {

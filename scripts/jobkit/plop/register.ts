@@ -34,7 +34,14 @@ export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
   });
   plop.setActionType('jobkit:remove', async (answers) => {
     const { removeJob } = await import('../job/remove-job.js');
-    return finish(await removeJob({ root, kitRoot: root, name: String(answers.name) }));
+    return finish(
+      await removeJob({
+        root,
+        kitRoot: root,
+        name: String(answers.name),
+        force: answers.force === true,
+      }),
+    );
   });
 
   plop.setGenerator('job', {
@@ -61,16 +68,21 @@ export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
           choices: queues.map((queue) => queue.key),
         },
       ]);
+      const { editedJobFiles } = await import('../job/remove-job.js');
+      const edited = editedJobFiles(root, String(name));
       const { confirmed } = await prompter.prompt([
         {
           type: 'confirm',
           name: 'confirmed',
-          message: `Remove ${String(name)} and its files?`,
+          message:
+            edited.length === 0
+              ? `Remove ${String(name)} and its files?`
+              : `Remove ${String(name)}? These files were changed since they were generated and would be deleted (a copy goes to .jobkit/removed/): ${edited.join(', ')}`,
           default: false,
         },
       ]);
       if (!confirmed) throw new Error('nothing removed');
-      return { name };
+      return { name, force: edited.length > 0 };
     },
     actions: [{ type: 'jobkit:remove' }],
   });
