@@ -246,7 +246,9 @@ export async function main(argv: string[], context: AdoptContext): Promise<numbe
       const pnpm = hostPnpm(host);
       // In an installed host only the root's dependencies changed: the workspace's
       // packages keep what they have (a host may have installed only some of them).
-      const args = installed ? ['install', '--filter', '.'] : ['install'];
+      // The lockfile must take the added dependencies, also where CI makes pnpm
+      // default to a frozen one.
+      const args = ['install', '--no-frozen-lockfile', ...(installed ? ['--filter', '.'] : [])];
       if (run(pnpm.file, [...pnpm.args, ...args], host, stdout) !== 0)
         throw new KitError(`${host}: pnpm install failed (above); fix it, then run it again`);
     }
