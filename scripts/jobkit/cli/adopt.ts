@@ -11,6 +11,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KitError } from '../core/errors.js';
+import type { CliContext } from './gen-job.js';
 
 const USAGE = `Usage: pnpm jobkit:adopt <dir> [--no-install]
 
@@ -182,15 +183,8 @@ function run(file: string, args: string[], cwd: string, out: NodeJS.WritableStre
   return result.status ?? 1;
 }
 
-export interface AdoptContext {
-  kitRoot: string;
-  cwd?: string;
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-}
-
 /** `pnpm jobkit:adopt <dir>`: returns the exit code. */
-export async function main(argv: string[], context: AdoptContext): Promise<number> {
+export async function main(argv: string[], context: CliContext): Promise<number> {
   const {
     kitRoot,
     cwd = process.cwd(),

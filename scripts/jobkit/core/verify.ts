@@ -53,10 +53,13 @@ async function runTool(
   args: string[],
   cwd: string,
   signal?: AbortSignal,
+  /** `file` is a command line for the shell (a package script). */
+  shell = false,
 ): Promise<CommandResult> {
   const { execa } = await import('execa');
   const result = await execa(file, args, {
     cwd,
+    shell,
     preferLocal: true,
     // The project's own node_modules/.bin first (jest in a jest package), then
     // its parents' up to the root's.
@@ -232,25 +235,12 @@ function withDependencies(projects: readonly Project[], project: Project): Proje
   return [...found];
 }
 
-async function runCheck(
+function runCheck(
   root: string,
   { project, how }: Typecheck,
   signal?: AbortSignal,
 ): Promise<CommandResult> {
-  const { execa } = await import('execa');
-  const cwd = join(root, project.dir);
-  const result = await execa(how.file, how.args, {
-    cwd,
-    shell: how.shell,
-    preferLocal: true,
-    localDir: cwd,
-    reject: false,
-    all: true,
-    env: checkEnv(),
-    extendEnv: false,
-    ...(signal ? { cancelSignal: signal } : {}),
-  });
-  return { exitCode: result.exitCode, output: result.all ?? String(result.message) };
+  return runTool(how.file, how.args, join(root, project.dir), signal, how.shell);
 }
 
 /**
