@@ -24,6 +24,9 @@ export function filesUnder(root: string, dir: string, skip: ReadonlySet<string>)
     throw error;
   }
   return entries.flatMap((entry) => {
+    // The kit's own temporaries (a build output's copy kept during a run, files
+    // being committed) are no part of the host.
+    if (entry.name.includes('.jobkit-')) return [];
     const path = dir === '.' ? entry.name : `${dir}/${entry.name}`;
     if (entry.isDirectory()) return skip.has(entry.name) ? [] : filesUnder(root, path, skip);
     return entry.isFile() ? [path] : [];
