@@ -104,7 +104,11 @@ async function prettierRows(
   before: ReadonlyMap<string, string>,
 ): Promise<Row[]> {
   const prettierPath = createRequire(join(host, 'package.json')).resolve('prettier');
-  const prettier = (await import(pathToFileURL(prettierPath).href)) as typeof import('prettier');
+  // Its CommonJS entry: the API is the module's default export.
+  const loaded = (await import(pathToFileURL(prettierPath).href)) as {
+    default?: typeof import('prettier');
+  } & typeof import('prettier');
+  const prettier = loaded.default ?? loaded;
   const rows: Row[] = [];
   const unformatted: string[] = [];
   for (const file of report.files.created) {
@@ -278,7 +282,11 @@ async function main(): Promise<number> {
       deleted: [],
     },
   };
-  rows.push(...(await prettierRows(host, merged, before)));
+  try {
+    rows.push(...(await prettierRows(host, merged, before)));
+  } catch (error) {
+    rows.push({ check: 'prettier', ok: false, detail: (error as Error).message.slice(0, 160) });
+  }
   const doctor = run(process.execPath, ['scripts/bin/jobs-doctor.mjs', '--json'], host);
   const doctorReport = JSON.parse(doctor.stdout || '{}') as {
     queues?: { key: string; handler?: unknown; registration?: unknown; queueMethod?: unknown }[];
