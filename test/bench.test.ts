@@ -70,6 +70,8 @@ describe('pnpm bench', () => {
         'runtime.bare-signal-result',
         'runtime.generated-minimal',
         'runtime.generated.cpu',
+        'runtime.handwritten',
+        'runtime.handwritten.cpu',
         'runtime.bare.cpu',
         'runtime.bare-signal.cpu',
         'runtime.bare-signal-result.cpu',

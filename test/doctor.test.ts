@@ -121,7 +121,11 @@ describe('pnpm jobs:doctor', () => {
     ).toEqual([
       ['WELCOME_EMAIL', true, 'handleWelcomeEmail'],
       ['WEBHOOK_DELIVERY', true, 'handleWebhookDelivery'],
+      ['AUDIT_LOGS', true, 'handleAuditLog'],
     ]);
-    expect(report.findings.map((finding) => finding.kind)).toEqual(['no-queue-method']);
+    expect(report.findings.map((finding) => finding.kind)).toEqual([
+      'no-queue-method',
+      'no-queue-method',
+    ]);
   });
 });

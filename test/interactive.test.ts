@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGenJob } from './support/run-kit.js';
 import { createTempHost, type TempHost } from './support/temp-host.js';
-import { KEY, Terminal } from './support/terminal.js';
+import { ESCAPES, KEY, Terminal } from './support/terminal.js';
 
 interface Field {
   name: string;
@@ -11,7 +11,7 @@ interface Field {
   description: string;
 }
 
-const answers = JSON.parse(
+const workedExample = JSON.parse(
   readFileSync(new URL('./answers/audit-log-export.json', import.meta.url), 'utf8'),
 ) as {
   name: string;
@@ -23,6 +23,13 @@ const answers = JSON.parse(
   timeoutSeconds: number;
   priority: number;
   sideEffects: { other: string[] };
+};
+/** As the seed writes it: `userEmail | string | yes`, the recipient known by its name. */
+const answers = {
+  ...workedExample,
+  fields: workedExample.fields.map((field) =>
+    field.name === 'userEmail' ? { ...field, type: 'string' } : field,
+  ),
 };
 
 /** Position of each type in the type list, in the order the prompt shows them. */
@@ -40,8 +47,9 @@ const TYPE_LIST = [
 
 /**
  * Drives the real `pnpm plop job` in a pseudo-terminal with the seed example's
- * answers (keystrokes in, screen out), then checks the result is byte-identical to
- * `pnpm gen:job` run on the same answers in another copy of the repository.
+ * answers as a person types them (keystrokes in, screen out), then checks the result
+ * is byte-identical to `pnpm gen:job` run on the same answers in another copy of the
+ * repository.
  */
 describe('pnpm plop job in a terminal', () => {
   let interactive: TempHost;
@@ -95,6 +103,12 @@ describe('pnpm plop job in a terminal', () => {
     scripted.remove();
   });
 
+  it('takes userEmail, a plain string, as the recipient and says so', () => {
+    expect(terminal.screen).toContain(
+      'The email goes to data.userEmail (a plain string in the answers, checked as an email address at run time)',
+    );
+  });
+
   it('writes the job, type-checks it and passes its tests', () => {
     expect(terminal.screen).toContain("Job AUDIT_LOG_EXPORT (queue 'audit-log-export')");
     expect(terminal.screen).toContain('ok  typecheck apps/worker');
@@ -127,6 +141,36 @@ describe('pnpm plop job without a terminal', () => {
       expect(result.stderr).toContain('pnpm gen:job --answers <file.json | ->');
       expect(host.hash()).toBe(before);
     } finally {
+      host.remove();
+    }
+  });
+});
+
+describe('pnpm plop job with plop’s progress spinner on', () => {
+  it('clears the spinner’s line before the summary, so no frame is left in front of it', async () => {
+    const host = createTempHost();
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+    delete env.CI;
+    // plop turns its spinner off under NODE_ENV=test, which vitest sets.
+    delete env.NODE_ENV;
+    // plop's own command line without --no-progress, as `npx plop` would run it.
+    const terminal = new Terminal('node', ['scripts/bin/plop.mjs', 'job'], host.root, env);
+    try {
+      await terminal.answer('Job name', 'Spinner Check');
+      await terminal.answer('Purpose', 'Checks the summary');
+      await terminal.answer('Trigger', 'Tests');
+      await terminal.answer('Add a data field?', 'n');
+      for (const question of ['Retries', 'Backoff', 'Base delay', 'Timeout', 'Priority'])
+        await terminal.answer(question);
+      await terminal.answer('Side effects');
+      expect(await terminal.exited).toBe(0);
+      // What the terminal shows on the summary's line: everything after the last
+      // "erase line" before it, escapes removed.
+      const before = terminal.raw.split("Job SPINNER_CHECK (queue 'spinner-check')")[0] ?? '';
+      const line = before.slice(before.lastIndexOf('\n') + 1);
+      expect(line.split('\u001b[2K').at(-1)?.replace(ESCAPES, '')).toBe('');
+    } finally {
+      terminal.kill();
       host.remove();
     }
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../scripts/jobkit/core/report.js';
-import { generateWithJson } from './support/run-kit.js';
+import { generateWithJson, runGenJob } from './support/run-kit.js';
 import { createTempHost, repoRoot, type TempHost } from './support/temp-host.js';
 
 /**
@@ -13,6 +13,7 @@ import { createTempHost, repoRoot, type TempHost } from './support/temp-host.js'
  * before the files are compared.
  */
 interface Case {
+  /** An answers file of test/answers, or a filled-in job prompt (`spec:` and its path). */
   answers: string;
   /** The host copied for the case: this repository, or a fixture of test/fixtures. */
   host: string;
@@ -26,6 +27,19 @@ const CASES: Record<string, Case> = {
     host: repoRoot,
     runner: 'vitest',
     about: 'the seed example: email, database, a follow-up job, other steps',
+  },
+  'seed-as-written': {
+    answers: 'spec:scripts/jobkit/spec/__fixtures__/seed-example.md',
+    host: repoRoot,
+    runner: 'vitest',
+    about:
+      "the seed's example block as is, through --from-spec: userEmail a plain string, the recipient by its name",
+  },
+  'optional-recipients': {
+    answers: 'optional-recipients.json',
+    host: repoRoot,
+    runner: 'vitest',
+    about: 'an optional recipient named among two, an optional webhook URL: both steps conditional',
   },
   minimal: {
     answers: 'minimal.json',
@@ -66,10 +80,16 @@ describe.each(Object.entries(CASES))(
     beforeAll(async () => {
       host = createTempHost(from);
       for (const file of MODIFIED) before.set(file, host.read(file));
-      const input = JSON.parse(
-        readFileSync(new URL(`./answers/${answers}`, import.meta.url), 'utf8'),
-      ) as unknown;
-      report = await generateWithJson(host.root, input);
+      if (answers.startsWith('spec:')) {
+        const spec = join(repoRoot, answers.slice('spec:'.length));
+        const run = await runGenJob(host.root, ['--from-spec', spec, '--json']);
+        report = JSON.parse(run.stdout) as RunReport;
+      } else {
+        const input = JSON.parse(
+          readFileSync(new URL(`./answers/${answers}`, import.meta.url), 'utf8'),
+        ) as unknown;
+        report = await generateWithJson(host.root, input);
+      }
     });
     afterAll(() => host.remove());
 

@@ -6,8 +6,10 @@
 // signal per job as it does for the generated handler; `bare-signal-result` that, and
 // it returns `--result` (what the generated handler returned), so BullMQ stores the
 // same return value; `generated` runs a handler the kit generated (`--handler`,
-// `--factory`), its side effects replaced by no-ops. The output gives the value the
-// last job returned.
+// `--factory`), its side effects replaced by no-ops, and so are the steps still
+// holding their placeholder; `handwritten` runs the same job written by hand in
+// ForgeStack's own pattern (pino logs at start and end, try/catch and rethrow, the
+// same no-op side effects). The output gives the value the last job returned.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 /** The parts of BullMQ this sample uses; BullMQ is a dependency of the host, not of the kit. */
 interface BullJob {
   id?: string;
+  data: unknown;
 }
 type Processor = (job: BullJob, token?: string, signal?: AbortSignal) => Promise<unknown>;
 /** An ioredis client; BullMQ as an ES module needs clients, not connection options. */
@@ -61,6 +64,14 @@ interface BullMq {
   ) => BullWorker;
 }
 type HandlerFactory = (overrides: Record<string, unknown>) => Processor;
+type Step = (...args: unknown[]) => Promise<unknown>;
+/** The host's logger module (apps/worker/src/telemetry/logger.ts). */
+interface LoggerModule {
+  createLogger(component: string): {
+    info(details: object, message: string): void;
+    error(details: object, message: string): void;
+  };
+}
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +88,7 @@ const { values } = parseArgs({
   },
 });
 const { processor: kind, host, handler, factory, data, prefix, result } = values;
-const KINDS = ['bare', 'bare-signal', 'bare-signal-result', 'generated'];
+const KINDS = ['bare', 'bare-signal', 'bare-signal-result', 'generated', 'handwritten'];
 if (
   !host ||
   !handler ||
@@ -89,7 +100,7 @@ if (
   (kind === 'bare-signal-result' && result === undefined)
 ) {
   throw new Error(
-    'usage: runtime-worker --processor bare|bare-signal|bare-signal-result|generated --host DIR --handler FILE --factory NAME --data JSON --prefix P [--result JSON] [--jobs N] [--warmup N] [--concurrency N]',
+    'usage: runtime-worker --processor bare|bare-signal|bare-signal-result|generated|handwritten --host DIR --handler FILE --factory NAME --data JSON --prefix P [--result JSON] [--jobs N] [--warmup N] [--concurrency N]',
   );
 }
 // Narrowed by the check above, for use in functions below.
@@ -109,6 +120,73 @@ const { Queue, Worker } = (await import(
   pathToFileURL(workerRequire.resolve('bullmq')).href
 )) as BullMq;
 
+// One transaction object for every job, so the no-op allocates nothing per call.
+const transaction = { query: async () => ({ rows: [] }) };
+const withServiceContext = async (_reason: string, work: (tx: object) => Promise<unknown>) =>
+  work(transaction);
+const sendEmail = async () => ({ id: 'email-1' });
+const enqueue = async () => 'follow-up-1';
+
+/**
+ * The generated handler with every side effect a no-op; the generated code around
+ * them (validation, timeout, logging, steps handing results on, follow-up data) runs
+ * as in production. The team's steps still hold their placeholder, which fails the
+ * job: each such step becomes a no-op.
+ */
+async function generatedProcessor(): Promise<Processor> {
+  const module = (await import(pathToFileURL(handler ?? '').href)) as Record<string, unknown>;
+  const create = module[factory ?? ''];
+  if (typeof create !== 'function') throw new Error(`${handler} has no ${factory}`);
+  const job = /^create(\w+)Handler$/.exec(factory ?? '')?.[1] ?? '';
+  const defaults = module[`${job.charAt(0).toLowerCase()}${job.slice(1)}Steps`] as
+    Record<string, Step> | undefined;
+  const steps: Record<string, Step> = {};
+  for (const [name, step] of Object.entries(defaults ?? {})) {
+    const placeholder = await step(JSON.parse(data ?? 'null'), {}).then(
+      () => false,
+      (error: unknown) => error instanceof Error && error.name === 'StepNotWrittenError',
+    );
+    if (placeholder) steps[name] = async () => null;
+  }
+  return (create as HandlerFactory)({
+    steps,
+    services: { withServiceContext, sendEmail, enqueue },
+  });
+}
+
+/**
+ * The measured job (AUDIT_LOG_EXPORT) as a ForgeStack handler is written by hand:
+ * pino logs at start and end, try/catch, rethrow; the same no-op side effects.
+ */
+async function handwrittenProcessor(): Promise<Processor> {
+  const { createLogger } = (await import(
+    pathToFileURL(join(hostDir, 'apps/worker/src/telemetry/logger.ts')).href
+  )) as LoggerModule;
+  const logger = createLogger('AuditLogExport');
+  interface AuditLogExportJobData {
+    orgId: string;
+    userEmail: string;
+  }
+  const generateCsv = async (_rows: unknown) => null;
+  const upload = async (_csv: unknown) => null;
+  return async (job: BullJob) => {
+    const data = job.data as AuditLogExportJobData;
+    logger.info({ jobId: job.id, orgId: data.orgId }, 'Processing audit log export');
+    try {
+      const rows = await withServiceContext('jobs:audit-log-export', async (tx) => tx);
+      const csv = await generateCsv(rows);
+      const url = await upload(csv);
+      const email = await sendEmail();
+      const followUpJobId = await enqueue();
+      logger.info({ jobId: job.id, emailId: email.id, url }, 'Audit log export completed');
+      return { emailId: email.id, followUpJobId };
+    } catch (error) {
+      logger.error({ jobId: job.id, error }, 'Audit log export failed');
+      throw error;
+    }
+  };
+}
+
 let processor: Processor;
 if (kind === 'bare') {
   processor = async () => undefined;
@@ -118,20 +196,10 @@ if (kind === 'bare') {
 } else if (kind === 'bare-signal-result') {
   const returned: unknown = JSON.parse(result ?? 'null');
   processor = async (_job: BullJob, _token?: string, _signal?: AbortSignal) => returned;
+} else if (kind === 'handwritten') {
+  processor = await handwrittenProcessor();
 } else {
-  const module = (await import(pathToFileURL(handler).href)) as Record<string, unknown>;
-  const create = module[factory];
-  if (typeof create !== 'function') throw new Error(`${handler} has no ${factory}`);
-  // Every side effect a no-op; the generated code around them (validation, timeout,
-  // logging, email composition, follow-up data) runs as in production.
-  // One transaction object for every job, so the no-op allocates nothing per call.
-  const transaction = { query: async () => ({ rows: [] }) };
-  processor = (create as HandlerFactory)({
-    withServiceContext: async (_reason: string, work: (tx: object) => Promise<void>) =>
-      work(transaction),
-    sendEmail: async () => ({ id: 'email-1' }),
-    enqueue: async () => 'follow-up-1',
-  });
+  processor = await generatedProcessor();
 }
 
 const ioredis = (await import(pathToFileURL(workerRequire.resolve('ioredis')).href)) as {

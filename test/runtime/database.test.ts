@@ -10,9 +10,9 @@ import {
 } from '../support/runtime-host.js';
 import type {
   LedgerPostingData,
-  LedgerPostingDependencies,
+  LedgerPostingResult,
+  LedgerPostingStep,
   LedgerPostingHandlerModule,
-  StepsOnlyResult,
 } from '../support/runtime-jobs.js';
 import {
   QueueHarness,
@@ -37,16 +37,13 @@ beforeAll(async () => {
   modules = await loadRuntimeModules(runtime);
   ledgerHandler = await runtime.load<LedgerPostingHandlerModule>(
     'apps/worker/src/handlers/ledger-posting.handler.ts',
-    ['createLedgerPostingHandler', 'defaultLedgerPostingDependencies'],
+    ['createLedgerPostingHandler', 'ledgerPostingServices'],
   );
 });
 afterAll(() => runtime?.host.remove());
 
 /** Starts a worker whose `updateDatabase` is `step(table)`, on a table of its own. */
-async function startLedger(
-  label: string,
-  step: (table: string) => LedgerPostingDependencies['updateDatabase'],
-) {
+async function startLedger(label: string, step: (table: string) => LedgerPostingStep) {
   const teardown = useTeardown();
   const database = openDatabase(teardown);
   const table = await createTable(
@@ -60,11 +57,11 @@ async function startLedger(
   const { LEDGER_POSTING_JOB } = modules.shared;
   const events = await queues.queueEvents(LEDGER_POSTING_JOB.queue);
   const pool = createHostPool(modules, teardown, { prefix });
-  pool.createWorker<LedgerPostingData, StepsOnlyResult>(
+  pool.createWorker<LedgerPostingData, LedgerPostingResult>(
     LEDGER_POSTING_JOB.queue,
     ledgerHandler.createLedgerPostingHandler({
       logger: captureLogger().logger,
-      updateDatabase: step(table),
+      steps: { updateDatabase: step(table) },
     }),
   );
   const service = createQueueService(modules, teardown, prefix);
@@ -77,7 +74,7 @@ describe('database side effect', () => {
   it('runs updateDatabase through the host’s own @forgestack/db', () => {
     // The handler was generated into the temporary host; its workspace import must
     // resolve to that host's packages/db, the module this suite closes after each test.
-    expect(ledgerHandler.defaultLedgerPostingDependencies.withServiceContext).toBe(
+    expect(ledgerHandler.ledgerPostingServices.withServiceContext).toBe(
       modules.db.withServiceContext,
     );
   });
@@ -89,6 +86,7 @@ describe('database side effect', () => {
          VALUES ($1, $2, current_setting('app.service_context', true))`,
         [data.entryId, data.amount],
       );
+      return null;
     });
     const data: LedgerPostingData = { entryId: randomUUID(), amount: 1250 };
     const job = await ledger.service.enqueueLedgerPosting(data);

@@ -56,8 +56,8 @@ describe('a generated job queued through QueueService', () => {
     expect(result).toEqual({
       durationMs: expect.any(Number),
       // The development email transport names its messages dev-<uuid>.
-      emailId: expect.stringMatching(/^dev-[0-9a-f-]{36}$/),
-      followUpJobIds: [`${USAGE_REPORT_JOB.queue}-${job.id}`],
+      sendEmail: { emailId: expect.stringMatching(/^dev-[0-9a-f-]{36}$/) },
+      queueNotificationEmail: { jobId: `${USAGE_REPORT_JOB.queue}-${job.id}` },
     } satisfies Record<keyof UsageReportResult, unknown>);
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
 
@@ -142,7 +142,7 @@ describe('follow-up jobs', () => {
     const result = await job.waitUntilFinished(reportEvents, 10_000);
 
     const followUpId = `${USAGE_REPORT_JOB.queue}-${job.id}`;
-    expect(result.followUpJobIds).toEqual([followUpId]);
+    expect(result.queueNotificationEmail).toEqual({ jobId: followUpId });
     const followUp = await queues
       .queue<NotificationEmailData>(NOTIFICATION_EMAIL_JOB.queue)
       .getJob(followUpId);

@@ -17,7 +17,9 @@ import type {
   PartnerWebhookData,
   SlowUpstreamData,
   SlowUpstreamHandlerModule,
-  StepsOnlyResult,
+  CrmSyncResult,
+  JobStepsModule,
+  SlowUpstreamResult,
   UsageReportData,
   UsageReportHandlerModule,
   UsageReportResult,
@@ -59,6 +61,14 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => runtime?.host.remove());
+
+function jobStepsModule(): Promise<JobStepsModule> {
+  if (!runtime) throw new Error('the runtime host is not ready');
+  return runtime.load<JobStepsModule>('apps/worker/src/runtime/job-steps.ts', [
+    'FINISHED_STEPS_KEY',
+    'StepNotWrittenError',
+  ]);
+}
 
 const SECRET = `runtime-${randomUUID()}`;
 let savedSecret: string | undefined;
@@ -129,7 +139,7 @@ describe('retries with backoff', () => {
     const job = await service.enqueueOrderWebhook(data);
     const result = await job.waitUntilFinished(events, 10_000);
 
-    expect(result.webhookStatus).toBe(200);
+    expect(result.postWebhook.status).toBe(200);
     expect(receiver.requests).toHaveLength(3);
     const stored = await queues.queue(ORDER_WEBHOOK_JOB.queue).getJob(job.id ?? '');
     expect(stored?.attemptsMade).toBe(3);
@@ -167,7 +177,7 @@ describe('retries with backoff', () => {
     const job = await service.enqueuePartnerWebhook(data);
     const result = await job.waitUntilFinished(events, 10_000);
 
-    expect(result.webhookStatus).toBe(200);
+    expect(result.postWebhook.status).toBe(200);
     expect(receiver.requests).toHaveLength(3);
     const stored = await queues.queue(PARTNER_WEBHOOK_JOB.queue).getJob(job.id ?? '');
     expect(stored?.attemptsMade).toBe(3);
@@ -194,13 +204,15 @@ describe('retries with backoff', () => {
     const { logger, entries } = captureLogger();
     const calls: number[] = [];
     const pool = createHostPool(modules, teardown, { prefix });
-    pool.createWorker<CrmSyncData, StepsOnlyResult>(
+    pool.createWorker<CrmSyncData, CrmSyncResult>(
       CRM_SYNC_JOB.queue,
       crmSyncHandler.createCrmSyncHandler({
         logger,
-        pushesTheContactToTheCrm: async () => {
-          calls.push(performance.now());
-          throw new Error('CRM answered 503');
+        steps: {
+          pushContactToCrm: async () => {
+            calls.push(performance.now());
+            throw new Error('CRM answered 503');
+          },
         },
       }),
     );
@@ -284,10 +296,10 @@ describe('timeouts and cancellation', () => {
 
   /** A step that, on its first run only, waits until its signal aborts. */
   function waitOnSignalOnce(runs: StepRun[], started: () => void) {
-    return (_data: SlowUpstreamData, signal: AbortSignal): Promise<void> => {
+    return (_data: SlowUpstreamData, signal: AbortSignal): Promise<null> => {
       const run: StepRun = { attempt: runs.length + 1, startedAt: performance.now() };
       runs.push(run);
-      if (run.attempt > 1) return Promise.resolve();
+      if (run.attempt > 1) return Promise.resolve(null);
       started();
       return new Promise((_resolve, reject) => {
         signal.addEventListener(
@@ -313,11 +325,11 @@ describe('timeouts and cancellation', () => {
     const runs: StepRun[] = [];
     const firstStarted = deferred();
     const pool = createHostPool(modules, teardown, { prefix });
-    const worker = pool.createWorker<SlowUpstreamData, StepsOnlyResult>(
+    const worker = pool.createWorker<SlowUpstreamData, SlowUpstreamResult>(
       SLOW_UPSTREAM_JOB.queue,
       slowUpstreamHandler.createSlowUpstreamHandler({
         logger: captureLogger().logger,
-        waitsForTheUpstream: waitOnSignalOnce(runs, () => firstStarted.resolve()),
+        steps: { waitForUpstream: waitOnSignalOnce(runs, () => firstStarted.resolve()) },
       }),
     );
     const failures: { attempt: number; error: Error; at: number }[] = [];
@@ -379,5 +391,97 @@ describe('timeouts and cancellation', () => {
     expect(runs).toHaveLength(2);
     expect(stored?.attemptsMade).toBe(2);
     expect(await stored?.getState()).toBe('completed');
+  });
+});
+
+describe('a step not yet written', () => {
+  it('fails the job at once, without retries, naming the step and the line to write it at', async () => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('not_written');
+    const queues = new QueueHarness(prefix, teardown);
+    const { CRM_SYNC_JOB } = modules.shared;
+    expect(CRM_SYNC_JOB.options.attempts).toBeGreaterThan(1);
+    const events = await queues.queueEvents(CRM_SYNC_JOB.queue);
+    // The registration as generated: pushContactToCrm still holds its placeholder.
+    startHostWorkers(modules, teardown, { prefix });
+    const service = createQueueService(modules, teardown, prefix);
+
+    const job = await service.enqueueCrmSync({ contactId: randomUUID() });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(
+      /^The step pushContactToCrm is not written yet; write it at \S*crm-sync\.handler\.ts:\d+$/,
+    );
+
+    const stored = await queues.queue(CRM_SYNC_JOB.queue).getJob(job.id ?? '');
+    expect(await stored?.getState()).toBe('failed');
+    expect(stored?.attemptsMade).toBe(1);
+    const line = Number(/:(\d+)$/.exec(stored?.failedReason ?? '')?.[1]);
+    const handler = runtime?.host.read('apps/worker/src/handlers/crm-sync.handler.ts') ?? '';
+    expect(handler.split('\n')[line - 1]).toContain("notWritten('pushContactToCrm')");
+  });
+});
+
+describe('steps that resume', () => {
+  it('records the steps a failed attempt finished, and the retry skips them: one email, one follow-up', async () => {
+    const teardown = useTeardown();
+    const prefix = uniqueName('resume');
+    const queues = new QueueHarness(prefix, teardown);
+    const { USAGE_REPORT_JOB } = modules.shared;
+    const events = await queues.queueEvents(USAGE_REPORT_JOB.queue);
+    const { logger, entries } = captureLogger();
+    const composed: string[] = [];
+    const sent: string[] = [];
+    const queued: string[] = [];
+    const pool = createHostPool(modules, teardown, { prefix });
+    pool.createWorker<UsageReportData, UsageReportResult>(
+      USAGE_REPORT_JOB.queue,
+      usageReportHandler.createUsageReportHandler({
+        logger,
+        steps: {
+          composeEmail: async (data) => {
+            composed.push(data.userEmail);
+            return { to: data.userEmail, subject: 'Usage report', text: 'Attached.' };
+          },
+        },
+        services: {
+          sendEmail: async (message) => {
+            sent.push(message.to);
+            return { id: `email-${sent.length}` };
+          },
+          // The follow-up fails on the first attempt, after the email went out.
+          enqueue: async (followUp) => {
+            queued.push(followUp.jobId);
+            if (queued.length === 1) throw new Error('Redis refused the follow-up');
+            return followUp.jobId;
+          },
+        },
+      }),
+    );
+    const service = createQueueService(modules, teardown, prefix);
+
+    const data = { orgId: randomUUID(), userId: randomUUID(), userEmail: 'owner@example.com' };
+    const job = await service.enqueueUsageReport(data);
+    const result = await job.waitUntilFinished(events, 10_000);
+
+    expect(composed).toEqual(['owner@example.com']);
+    expect(sent).toEqual(['owner@example.com']);
+    const key = `${USAGE_REPORT_JOB.queue}-${job.id}`;
+    expect(queued).toEqual([key, key]);
+    expect(result).toEqual({
+      durationMs: expect.any(Number),
+      sendEmail: { emailId: 'email-1' },
+      queueNotificationEmail: { jobId: key },
+    });
+    const stored = await queues.queue(USAGE_REPORT_JOB.queue).getJob(job.id ?? '');
+    expect(stored?.attemptsMade).toBe(2);
+    const { FINISHED_STEPS_KEY } = await jobStepsModule();
+    expect(stored?.data).toEqual({
+      ...data,
+      [FINISHED_STEPS_KEY]: { sendEmail: { emailId: 'email-1' } },
+    });
+    expect(
+      entries
+        .filter((entry) => entry.message.startsWith('step skipped'))
+        .map((entry) => entry.details),
+    ).toEqual([{ jobId: job.id, step: 'sendEmail' }]);
   });
 });

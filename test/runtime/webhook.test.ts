@@ -69,7 +69,7 @@ describe('webhook side effect', () => {
     );
     const result = await job.waitUntilFinished(events, 10_000);
 
-    expect(result.webhookStatus).toBe(204);
+    expect(result.postWebhook.status).toBe(204);
     expect(receiver.requests).toHaveLength(1);
     const [request] = receiver.requests;
     expect(request?.method).toBe('POST');
@@ -100,7 +100,7 @@ describe('webhook side effect', () => {
     );
     const result = await job.waitUntilFinished(events, 10_000);
 
-    expect(result.webhookStatus).toBe(200);
+    expect(result.postWebhook.status).toBe(200);
     expect(receiver.requests).toHaveLength(2);
     const job2 = await stored();
     expect(job2?.attemptsMade).toBe(2);

@@ -389,12 +389,6 @@ const REFUSED: Refused[] = [
     message: 'is this job itself',
   },
   {
-    title: 'trigger whose required fields are missing',
-    answers: { ...base, sideEffects: { triggers: ['NOTIFICATION_EMAIL'] } },
-    path: 'sideEffects.triggers[0]',
-    message: 'needs the field "userId"',
-  },
-  {
     title: 'a queue triggered twice',
     answers: { ...base, sideEffects: { triggers: ['WELCOME_EMAIL', 'WELCOME_EMAIL'] } },
     path: 'sideEffects.triggers[1]',
@@ -404,23 +398,33 @@ const REFUSED: Refused[] = [
     title: 'email without a recipient field',
     answers: { ...base, sideEffects: { email: true } },
     path: 'sideEffects.email',
-    message: 'needs a required field of type "string (email)"',
+    message: 'needs a field holding the address to email',
   },
   {
-    title: 'email to an optional recipient',
+    title: 'email to a named field of another type',
     answers: {
       ...base,
-      fields: [field('to', 'string (email)', { required: false })],
-      sideEffects: { email: true },
+      fields: [field('to', 'string (email)'), field('count', 'integer')],
+      sideEffects: { email: true, emailField: 'count' },
     },
-    path: 'sideEffects.email',
-    message: 'is optional',
+    path: 'sideEffects.emailField',
+    message: 'whose type is integer',
+  },
+  {
+    title: 'email to a named field that is not there',
+    answers: {
+      ...base,
+      fields: [field('to', 'string (email)')],
+      sideEffects: { email: true, emailField: 'userEmail' },
+    },
+    path: 'sideEffects.emailField',
+    message: 'which is not in fields',
   },
   {
     title: 'webhook without a URL field',
     answers: { ...base, sideEffects: { webhook: true } },
     path: 'sideEffects.webhook',
-    message: 'needs a required field of type "string (url)"',
+    message: 'needs a field holding the URL to post to',
   },
   {
     title: 'blank other side effect',
@@ -483,6 +487,18 @@ const NASTY =
   "{{handlebars}} {{{raw}}} & <b>tags</b> &amp; $& $1 $' $` \\ back\\slashes *\\/ 😀 👩‍💻 中文";
 
 const ACCEPTED: { title: string; answers: AnswersInput }[] = [
+  {
+    // The follow-up's data is built where fields match; its other required fields
+    // are left to write (a placeholder that fails the job), never a refusal.
+    title: 'a trigger whose required fields this job does not have',
+    answers: {
+      name: 'Trigger Without Fields',
+      purpose: 'Queues a notification it cannot fill',
+      trigger: 'In tests',
+      fields: [{ name: 'userId', type: 'integer', description: 'Not the UUID the target wants' }],
+      sideEffects: { triggers: ['NOTIFICATION_EMAIL'] },
+    },
+  },
   {
     title: 'free text with every nasty sequence, on several lines',
     answers: {

@@ -17,7 +17,7 @@ import type {
   LedgerPostingData,
   LedgerPostingHandlerModule,
   SharedModule,
-  StepsOnlyResult,
+  LedgerPostingResult,
   WorkerPoolModule,
 } from './runtime-jobs.js';
 
@@ -54,22 +54,23 @@ const pool = workerPool.createWorkerPool({
   workerOptions: { lockDuration: 1000, stalledInterval: 500 },
 });
 
-const worker = pool.createWorker<LedgerPostingData, StepsOnlyResult>(
+const worker = pool.createWorker<LedgerPostingData, LedgerPostingResult>(
   shared.LEDGER_POSTING_JOB.queue,
   ledger.createLedgerPostingHandler({
-    // Holds every job for a moment, so that the kill lands while jobs are active.
-    perform: async (_data, signal) => {
-      await delay(20, undefined, { signal });
-    },
-    updateDatabase: async (tx, data) => {
-      await tx.query(
-        `INSERT INTO ${effects} (entry_id) VALUES ($1) ON CONFLICT (entry_id) DO NOTHING`,
-        [data.entryId],
-      );
-      await tx.query(`INSERT INTO ${executions} (entry_id, worker) VALUES ($1, $2)`, [
-        data.entryId,
-        label,
-      ]);
+    steps: {
+      updateDatabase: async (tx, data, signal) => {
+        // Holds every job for a moment, so that the kill lands while jobs are active.
+        await delay(20, undefined, { signal });
+        await tx.query(
+          `INSERT INTO ${effects} (entry_id) VALUES ($1) ON CONFLICT (entry_id) DO NOTHING`,
+          [data.entryId],
+        );
+        await tx.query(`INSERT INTO ${executions} (entry_id, worker) VALUES ($1, $2)`, [
+          data.entryId,
+          label,
+        ]);
+        return null;
+      },
     },
   }),
 );

@@ -35,6 +35,5 @@ export function expectedTexts(answers: AnswersInput): ExpectedText[] {
   for (const other of answers.sideEffects?.other ?? []) {
     expected.push({ file: handler, text: normalizeFreeText(other), in: 'comment' });
   }
-  if (answers.sideEffects?.email) expected.push({ file: handler, text: purpose, in: 'string' });
   return expected;
 }

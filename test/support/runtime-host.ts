@@ -29,8 +29,32 @@ export interface RuntimeHost {
 }
 
 /**
+ * Steps the suite writes into the generated handlers, as a team would, so the jobs
+ * it runs through their own registrations can complete: each replaces the step's
+ * `notWritten` placeholder.
+ */
+const WRITTEN_STEPS = [
+  {
+    handler: 'apps/worker/src/handlers/usage-report.handler.ts',
+    step: 'composeEmail',
+    code: `async (data) => ({ to: data.userEmail, subject: 'Your usage report', text: 'It is attached.' })`,
+  },
+];
+
+function writeSteps(host: TempHost): void {
+  for (const { handler, step, code } of WRITTEN_STEPS) {
+    const source = host.read(handler);
+    const placeholder = `${step}: notWritten('${step}'),`;
+    if (source.split(placeholder).length !== 2) {
+      throw new Error(`${handler}: expected the placeholder "${placeholder}" once`);
+    }
+    host.write(handler, source.replace(placeholder, `${step}: ${code},`));
+  }
+}
+
+/**
  * Copies the repository and runs `gen:job` on it with every runtime job in one
- * batch. Verification is skipped: the snapshot suite already type-checks and tests
+ * batch, then writes the steps of WRITTEN_STEPS. Verification is skipped: the snapshot suite already type-checks and tests
  * generated code, and this suite runs it.
  */
 export async function createRuntimeHost(): Promise<RuntimeHost> {
@@ -42,6 +66,7 @@ export async function createRuntimeHost(): Promise<RuntimeHost> {
         `gen:job failed (exit ${report.exitCode}):\n${report.run.stderr}\n${report.run.stdout}`,
       );
     }
+    writeSteps(host);
   } catch (error) {
     host.remove();
     throw error;

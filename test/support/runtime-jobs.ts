@@ -132,21 +132,32 @@ export interface NotificationEmailData {
   message?: string;
 }
 
-// ---- Results and injectable dependencies of the generated handlers --------------
+// ---- Results and injectable steps and services of the generated handlers -------
 
 export interface UsageReportResult {
   durationMs: number;
-  emailId: string;
-  followUpJobIds: string[];
+  sendEmail: { emailId: string };
+  queueNotificationEmail: { jobId: string };
 }
 
 export interface WebhookJobResult {
   durationMs: number;
-  webhookStatus: number;
+  postWebhook: { status: number };
 }
 
-export interface StepsOnlyResult {
+export interface CrmSyncResult {
   durationMs: number;
+  pushContactToCrm: unknown;
+}
+
+export interface SlowUpstreamResult {
+  durationMs: number;
+  waitForUpstream: unknown;
+}
+
+export interface LedgerPostingResult {
+  durationMs: number;
+  updateDatabase: unknown;
 }
 
 export interface JobLogger {
@@ -158,33 +169,51 @@ export interface JobLogger {
 /** The transaction client `withServiceContext` hands to `updateDatabase`. */
 export type ServiceTransaction = Pick<pg.PoolClient, 'query'>;
 
-export interface UsageReportDependencies {
-  logger: JobLogger;
+/** JSON, as a step hands it on. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface UsageReportOverrides {
+  logger?: JobLogger;
+  steps?: {
+    composeEmail?: (
+      data: UsageReportData,
+    ) => Promise<{ to: string; subject: string; text: string }>;
+  };
+  services?: {
+    sendEmail?: (
+      message: { to: string; subject: string; text: string; idempotencyKey?: string },
+      signal: AbortSignal,
+    ) => Promise<{ id: string }>;
+    enqueue?: (
+      followUp: { queue: string; data: unknown; jobId: string },
+      signal: AbortSignal,
+    ) => Promise<string>;
+  };
 }
 
-export interface CrmSyncDependencies {
-  logger: JobLogger;
-  pushesTheContactToTheCrm: (data: CrmSyncData, signal: AbortSignal) => Promise<void>;
+export interface CrmSyncOverrides {
+  logger?: JobLogger;
+  steps?: { pushContactToCrm?: (data: CrmSyncData, signal: AbortSignal) => Promise<Json> };
 }
 
-export interface SlowUpstreamDependencies {
-  logger: JobLogger;
-  waitsForTheUpstream: (data: SlowUpstreamData, signal: AbortSignal) => Promise<void>;
+export interface SlowUpstreamOverrides {
+  logger?: JobLogger;
+  steps?: { waitForUpstream?: (data: SlowUpstreamData, signal: AbortSignal) => Promise<Json> };
 }
 
-export interface LedgerPostingDependencies {
-  logger: JobLogger;
-  perform: (data: LedgerPostingData, signal: AbortSignal) => Promise<void>;
-  updateDatabase: (
-    tx: ServiceTransaction,
-    data: LedgerPostingData,
-    signal: AbortSignal,
-  ) => Promise<void>;
-  withServiceContext: unknown;
+export type LedgerPostingStep = (
+  tx: ServiceTransaction,
+  data: LedgerPostingData,
+  signal: AbortSignal,
+) => Promise<Json>;
+
+export interface LedgerPostingOverrides {
+  logger?: JobLogger;
+  steps?: { updateDatabase?: LedgerPostingStep };
 }
 
-export type HandlerFactory<Data, Deps, Result> = (
-  overrides?: Partial<Deps>,
+export type HandlerFactory<Data, Overrides, Result> = (
+  overrides?: Overrides,
 ) => Processor<Data, Result>;
 
 // ---- The host modules the suite loads ---------------------------------------------
@@ -266,15 +295,15 @@ export interface QueueServiceInstance {
   enqueueCrmSync(
     data: CrmSyncData,
     options?: JobsOptions,
-  ): Promise<Job<CrmSyncData, StepsOnlyResult>>;
+  ): Promise<Job<CrmSyncData, CrmSyncResult>>;
   enqueueSlowUpstream(
     data: SlowUpstreamData,
     options?: JobsOptions,
-  ): Promise<Job<SlowUpstreamData, StepsOnlyResult>>;
+  ): Promise<Job<SlowUpstreamData, SlowUpstreamResult>>;
   enqueueLedgerPosting(
     data: LedgerPostingData,
     options?: JobsOptions,
-  ): Promise<Job<LedgerPostingData, StepsOnlyResult>>;
+  ): Promise<Job<LedgerPostingData, LedgerPostingResult>>;
   onModuleDestroy(): Promise<void>;
 }
 
@@ -286,28 +315,34 @@ export interface QueueServiceModule {
 export interface UsageReportHandlerModule {
   createUsageReportHandler: HandlerFactory<
     UsageReportData,
-    UsageReportDependencies,
+    UsageReportOverrides,
     UsageReportResult
   >;
 }
 
 export interface CrmSyncHandlerModule {
-  createCrmSyncHandler: HandlerFactory<CrmSyncData, CrmSyncDependencies, StepsOnlyResult>;
+  createCrmSyncHandler: HandlerFactory<CrmSyncData, CrmSyncOverrides, CrmSyncResult>;
 }
 
 export interface SlowUpstreamHandlerModule {
   createSlowUpstreamHandler: HandlerFactory<
     SlowUpstreamData,
-    SlowUpstreamDependencies,
-    StepsOnlyResult
+    SlowUpstreamOverrides,
+    SlowUpstreamResult
   >;
 }
 
 export interface LedgerPostingHandlerModule {
   createLedgerPostingHandler: HandlerFactory<
     LedgerPostingData,
-    LedgerPostingDependencies,
-    StepsOnlyResult
+    LedgerPostingOverrides,
+    LedgerPostingResult
   >;
-  defaultLedgerPostingDependencies: LedgerPostingDependencies;
+  ledgerPostingServices: { withServiceContext: unknown };
+}
+
+/** `apps/worker/src/runtime/job-steps.ts`: the runtime helper the handlers are built on. */
+export interface JobStepsModule {
+  FINISHED_STEPS_KEY: string;
+  StepNotWrittenError: new (step: string, location: string) => Error;
 }

@@ -9,7 +9,7 @@ export const KEY = {
 } as const;
 
 // eslint-disable-next-line no-control-regex -- removing terminal escape sequences is the point
-const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g;
+export const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g;
 
 /**
  * A program running in a real pseudo-terminal, read as a person reads the screen:
@@ -27,6 +27,11 @@ export class Terminal {
       this.output += data;
     });
     this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
+  }
+
+  /** Everything written to the terminal so far, escapes included. */
+  get raw(): string {
+    return this.output;
   }
 
   /** Everything shown so far, without colours and cursor movements. */

@@ -8,12 +8,17 @@ import { parseJson } from '../core/json.js';
 import { printReport } from './output.js';
 
 const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
+       pnpm gen:job --from-spec <file.md | -> [options]
        pnpm gen:job --remove <NAME> [options]
 
 Writes a BullMQ job from an answers file (or standard input), with no prompts.
 
 Options:
   --answers <file|->  answers for one job, or an array of them (a batch)
+  --from-spec <file|->
+                      a filled-in job prompt (the create-background-job.md
+                      layout): prints how each line was read, then generates
+  --print-answers     with --from-spec: print the answers JSON it read; write nothing
   --remove <NAME>     remove a generated job (constant, exports, registration,
                       queue method, handler and its test); files changed since
                       they were generated are refused, listed
@@ -27,7 +32,12 @@ Options:
   --keep              keep the files when verification fails (no rollback)
   --root <dir>        the repository to change (default: this kit's repository)
   --print-config      show the effective host settings and where each came from
-  --help              show this text
+  -h, --help          show this text
+
+Answers format: the JSON Schema scripts/job-answers.schema.json (point "$schema"
+at it for completion in an editor); README.md, "Scripted runs", has an example.
+Field types:
+FIELD_TYPES
 
 Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
 (every file is left as it was, unless --keep).`;
@@ -102,6 +112,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       allowPositionals: false,
       options: {
         answers: { type: 'string' },
+        'from-spec': { type: 'string' },
+        'print-answers': { type: 'boolean', default: false },
         remove: { type: 'string' },
         root: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
@@ -111,12 +123,18 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         force: { type: 'boolean', default: false },
         recover: { type: 'boolean', default: false },
         'print-config': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
     json = values.json;
     if (values.help) {
-      stdout.write(`${USAGE}\n`);
+      // Loaded here only: the field types are the list the answers are checked against.
+      const { FIELD_TYPE_SPELLINGS } = await import('../job/field-types.js');
+      const types = `${FIELD_TYPE_SPELLINGS.join(', ')}\n`.replace(
+        /(.{1,74})(, |\n)/g,
+        (_, line: string, end: string) => `  ${line}${end === ', ' ? ',' : ''}\n`,
+      );
+      stdout.write(`${USAGE.replace('FIELD_TYPES\n', types)}\n`);
       return 0;
     }
     const root = values.root ? checkedRoot(resolve(cwd, values.root), values.root) : kitRoot;
@@ -132,9 +150,23 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       printConfig(root, json, stdout);
       return 0;
     }
-    if (values.remove !== undefined && values.answers !== undefined) {
+    const sources = (['answers', 'from-spec', 'remove'] as const).filter(
+      (option) => values[option] !== undefined,
+    );
+    if (sources.length > 1) {
       throw new AnswersRejectedError([
-        { path: '--remove', message: 'give either --answers or --remove, not both' },
+        {
+          path: `--${sources[1]}`,
+          message: `give either --${sources[0]} or --${sources[1]}, not both`,
+        },
+      ]);
+    }
+    if (values['print-answers'] && values['from-spec'] === undefined) {
+      throw new AnswersRejectedError([
+        {
+          path: '--print-answers',
+          message: 'prints what --from-spec read; add --from-spec <file.md>',
+        },
       ]);
     }
     if (values.recover) {
@@ -143,8 +175,22 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     } else if (values.remove !== undefined) {
       const { removeJob } = await import('../job/remove-job.js');
       report = await removeJob({ ...common, name: values.remove, force: values.force });
-    } else if (values.answers !== undefined) {
-      const answers = readAnswers(values.answers, cwd);
+    } else if (values.answers !== undefined || values['from-spec'] !== undefined) {
+      const spec =
+        values['from-spec'] === undefined
+          ? undefined
+          : await import('./from-spec.js').then((fromSpec) => {
+              const read = fromSpec.readSpecArgument(values['from-spec'] ?? '', cwd, root);
+              // stdout carries only JSON when JSON is asked for.
+              const quiet = json || values['print-answers'];
+              fromSpec.printSpecReading(read, quiet ? stderr : stdout);
+              return read;
+            });
+      if (spec && values['print-answers']) {
+        stdout.write(`${JSON.stringify(spec.reading.answers, null, 2)}\n`);
+        return 0;
+      }
+      const answers = spec ? spec.reading.answers : readAnswers(values.answers ?? '', cwd);
       // When the run verifies, vitest starts loading first (see startTestRunner): it
       // is what a verified run waits for. Then the planner, the templates and
       // prettier load; prettier's thread is already warming up (core/format-start).
@@ -162,6 +208,10 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         import('../job/generate.js'),
       ]);
       report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
+      if (spec) {
+        const { locateInSpec } = await import('../spec/read-spec.js');
+        report.errors = locateInSpec(report.errors, spec.reading, spec.source);
+      }
     } else {
       throw new AnswersRejectedError([
         {

@@ -38,7 +38,13 @@ export const jobkitConfigSchema = z.strictObject({
   workerRuntimeDir: path.optional(),
   loggerModule: path.optional(),
   emailServiceModule: path.optional(),
+  emailFunction: identifier.nullable().optional(),
   webhookClientModule: path.optional(),
+  webhookDeliveryQueue: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, { error: 'must be a QUEUE_NAMES key such as "WEBHOOK_DELIVERY"' })
+    .nullable()
+    .optional(),
   queueServiceFile: path.optional(),
   testRunner: z.enum(['vitest', 'jest'], { error: 'must be "vitest" or "jest"' }).optional(),
   registrationHelper: identifier.optional(),

@@ -18,10 +18,17 @@ export interface HostLayout {
   workerRuntimeDir: string;
   /** The module exporting `createLogger(name)`. */
   loggerModule: string;
-  /** The module exporting `emailService.send(message)`. */
+  /** The module the email step sends through: `emailService.send(message)`, or a function such as `sendEmail(options)`. */
   emailServiceModule: string;
+  /** Which exported function of `emailServiceModule` sends email, when it exports several (null: detected). */
+  emailFunction: string | null;
   /** Where the kit keeps its signed-webhook client (created when a job first needs it). */
   webhookClientModule: string;
+  /**
+   * The queue through which the host delivers outgoing webhooks itself; used for a
+   * job's webhook when the host declares its data type (null: always the kit's client).
+   */
+  webhookDeliveryQueue: string | null;
   queueServiceFile: string;
   /** The test runner of the worker package. */
   testRunner: 'vitest' | 'jest';
@@ -44,7 +51,9 @@ export const DEFAULT_LAYOUT: HostLayout = {
   workerRuntimeDir: 'apps/worker/src/runtime',
   loggerModule: 'apps/worker/src/telemetry/logger.ts',
   emailServiceModule: 'apps/worker/src/services/email.service.ts',
+  emailFunction: null,
   webhookClientModule: 'apps/worker/src/services/webhook.client.ts',
+  webhookDeliveryQueue: 'WEBHOOK_DELIVERY',
   queueServiceFile: 'apps/api/src/queue/queue.service.ts',
   testRunner: 'vitest',
   registrationHelper: 'createWorker',

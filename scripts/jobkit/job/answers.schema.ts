@@ -198,11 +198,25 @@ export const sideEffectsSchema = z
       email: z
         .boolean({ error: expected('true or false') })
         .default(false)
-        .meta({ description: 'Sends an email (needs a required "string (email)" field).' }),
+        .meta({
+          description:
+            'Sends an email to the field named by emailField, else to the one "string (email)" field (or string field whose name says email, such as userEmail).',
+        }),
+      emailField: fieldNameSchema.optional().meta({
+        description:
+          'The field holding the address to email, when several could. A plain string field is checked as an email address at run time; an optional one makes the email conditional.',
+      }),
       webhook: z
         .boolean({ error: expected('true or false') })
         .default(false)
-        .meta({ description: 'Posts a signed webhook (needs a required "string (url)" field).' }),
+        .meta({
+          description:
+            'Posts a signed webhook to the field named by webhookField, else to the one "string (url)" field (or string field whose name says URL, such as callbackUrl).',
+        }),
+      webhookField: fieldNameSchema.optional().meta({
+        description:
+          'The field holding the URL to post to, when several could. A plain string field is checked as a URL at run time; an optional one makes the webhook conditional.',
+      }),
       database: z
         .boolean({ error: expected('true or false') })
         .default(false)

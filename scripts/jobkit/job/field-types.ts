@@ -45,7 +45,7 @@ export function isFieldKind(kind: string): kind is FieldKind {
 /** The spellings the prompts and the error messages list. */
 export const FIELD_TYPE_SPELLINGS = [
   ...Object.values(KINDS).map((info) => info.spelling),
-  "'a' | 'b' (a union of quoted literals)",
+  "a union of quoted literals such as 'csv' | 'json'",
 ];
 
 const STRING_FORMAT = /^string\s*\(\s*(uuid|email|url|iso)\s*\)$/i;
@@ -95,6 +95,16 @@ export function parseFieldType(spelling: string): ParsedFieldType {
       };
     }
     return { ok: true, type: { kind: 'enum', values } };
+  }
+  if (spelling.includes('|')) {
+    const quoted = spelling
+      .split('|')
+      .map((part) => `'${part.trim().replace(/^['"]|['"]$/g, '')}'`)
+      .join(' | ');
+    return {
+      ok: false,
+      problem: `${stringLiteral(spelling)} is not a union the kit reads; quote each literal, e.g. ${quoted}`,
+    };
   }
   return {
     ok: false,
@@ -188,5 +198,25 @@ export function fitsInto(source: FieldType, target: FieldType): boolean {
   if (target.kind === 'string')
     return ['uuid', 'email', 'url', 'iso-date-time', 'enum'].includes(source.kind);
   if (target.kind === 'number') return source.kind === 'integer';
+  return false;
+}
+
+/** TypeScript spellings that hold any object, as hosts write them. */
+const OBJECT_TYPES = new Set(['object', 'Record<string,unknown>', 'Record<string,any>']);
+
+/**
+ * Whether a value of `source` fits a member of a host's own type, written in
+ * TypeScript (`string`, `number`, `object`, `'a' | 'b'`…): the follow-up's data is
+ * filled where it does, and left to write where it does not.
+ */
+export function fitsTsType(source: FieldType, target: string): boolean {
+  const spelled = target.replace(/\s+/g, '').replace(/"/g, "'");
+  if (source.kind === 'object') return OBJECT_TYPES.has(spelled);
+  const own = tsTypeOf(source).replace(/\s+/g, '').replace(/"/g, "'");
+  if (own === spelled) return true;
+  if (source.kind === 'enum') {
+    const members = new Set(spelled.split('|'));
+    return spelled === 'string' || source.values.every((value) => members.has(`'${value}'`));
+  }
   return false;
 }

@@ -11,7 +11,8 @@ import { loadLayout } from '../host/config.js';
 import { placesWritten } from '../host/layout.js';
 import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
-import type { ResolvedJob } from './resolve-job.js';
+import { describeRecipient } from './recipients.js';
+import { stepFunctions, type ResolvedJob } from './resolve-job.js';
 import { validateAnswers } from './validate-answers.js';
 
 export interface GenerateOptions {
@@ -32,16 +33,26 @@ export interface GenerateOptions {
   testRunner?: Promise<StartedTestRunner>;
 }
 
+/** The functions of a job's `…Steps` still holding a placeholder (a complete follow-up mapping is written). */
+export function stepsToWrite(job: ResolvedJob): string[] {
+  return job.steps.flatMap((step) =>
+    step.kind === 'followUp' && step.followUp.unfilled.length === 0 ? [] : stepFunctions(step),
+  );
+}
+
 function nextSteps(job: ResolvedJob): string[] {
-  const steps = [
-    'perform',
-    ...(job.answers.sideEffects.database ? ['updateDatabase'] : []),
-    ...job.steps.map((step) => step.name),
-    ...(job.emailField ? ['composeEmail'] : []),
-    ...job.followUps.map((followUp) => followUp.mapFunction),
-  ];
+  const steps = stepsToWrite(job);
+  const { email, webhook } = job.recipients;
   return [
-    `${job.names.constant}: write the business logic in ${job.files.handler}, in default${job.names.pascal}Dependencies: ${steps.join(', ')}`,
+    ...(email ? [`${job.names.constant}: emails ${describeRecipient(email, 'email')}`] : []),
+    ...(webhook
+      ? [`${job.names.constant}: posts its webhook to ${describeRecipient(webhook, 'webhook')}`]
+      : []),
+    ...(steps.length > 0
+      ? [
+          `${job.names.constant}: write the business logic in ${job.files.handler}, in ${job.names.camel}Steps: ${steps.join(', ')}`,
+        ]
+      : []),
     `${job.names.constant}: queue it from the API with queueService.${job.names.enqueueMethod}(data)`,
   ];
 }

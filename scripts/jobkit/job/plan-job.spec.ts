@@ -27,6 +27,7 @@ const HOST_FILES = [
   support.jobDefinition,
   support.jobOutcome,
   support.jobTimeout,
+  support.jobSteps,
 ];
 const host = Object.fromEntries(
   HOST_FILES.map((file) => [file, readFileSync(`${kitRoot}/${file}`, 'utf8')]),

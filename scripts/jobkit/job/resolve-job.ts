@@ -2,28 +2,58 @@ import { camelCase } from 'change-case';
 import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
 import type { VirtualTree } from '../core/tree.js';
 import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
+import { readEmailApi, type EmailApi } from '../host/email-api.js';
+import { readRegisteredDataType, type PackageFiles } from '../host/host-types.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
-import { OBJECT_MEMBERS, type FieldAnswer, type JobAnswers } from './answers.schema.js';
-import { fitsInto, spellFieldType, type FieldKind } from './field-types.js';
+import {
+  OBJECT_MEMBERS,
+  RESERVED_WORDS,
+  type FieldAnswer,
+  type JobAnswers,
+} from './answers.schema.js';
+import { fitsInto, fitsTsType } from './field-types.js';
 import { jobNames, type JobNames } from './names.js';
+import {
+  chooseRecipient,
+  withRecipientKinds,
+  type Recipient,
+  type RecipientRole,
+} from './recipients.js';
 
 /** A job queued on another queue when this one succeeds. */
 export interface FollowUp {
   key: string;
   names: JobNames;
-  /** The dependency that builds its data, e.g. `toNotificationEmail`. */
+  /** The step that builds its data, e.g. `toNotificationEmail`. */
   mapFunction: string;
+  /** Its data type, e.g. `NotificationEmailJobData`. */
+  dataType: string;
+  /**
+   * Where its data type is declared: undefined for a kit contract (the shared package,
+   * with `<KEY>_JOB` giving its queue and run policy), else the host file declaring it.
+   */
+  declaredIn?: string;
+  /** The package to import it from instead of `declaredIn`, e.g. `@acme/shared`. */
+  declaredInPackage?: string;
   /** Target field ← source field, for every field the kit could map. */
   mapping: { target: string; source: string }[];
+  /** Required target fields this job's data has no match for: left to write. */
+  unfilled: string[];
   /** Optional target fields that this job's data has no match for. */
   unmapped: string[];
 }
 
-/** An "other" side effect: a named, typed step the developer fills in. */
-export interface Step {
-  name: string;
-  description: string;
-}
+/**
+ * One step of the handler, in the order the job runs them: the database work, the
+ * job's own steps ("other" side effects, or its purpose when it has none), the
+ * email, the webhook, then the follow-up jobs.
+ */
+export type Step =
+  | { kind: 'work'; name: string; description: string }
+  | { kind: 'database'; name: 'updateDatabase'; description: string }
+  | { kind: 'email'; name: 'sendEmail'; field: string }
+  | { kind: 'webhook'; name: 'postWebhook'; field: string }
+  | { kind: 'followUp'; name: string; followUp: FollowUp };
 
 /** Answers checked against the repository, with everything derived from them. */
 export interface ResolvedJob {
@@ -32,59 +62,118 @@ export interface ResolvedJob {
   files: JobFiles;
   /** The field the email goes to. */
   emailField?: string;
+  /** The email's field is optional: the email is sent only when the data holds it. */
+  emailOptional?: boolean;
+  /** How the host sends email. */
+  emailApi: EmailApi;
   /** The field holding the webhook's URL. */
   webhookField?: string;
+  /** The URL's field is optional: the webhook is posted only when the data holds it. */
+  webhookOptional?: boolean;
+  /** How each recipient was chosen, for the summary. */
+  recipients: Partial<Record<RecipientRole, Recipient>>;
   followUps: FollowUp[];
   steps: Step[];
 }
 
-/** Dependency names every handler has; a step named like one gets a suffix. */
-const FIXED_DEPENDENCIES = [
-  'logger',
-  'now',
-  'perform',
+/** The functions of a job's `…Steps` object that a step calls: the team's code. */
+export function stepFunctions(step: Step): string[] {
+  switch (step.kind) {
+    case 'work':
+    case 'database':
+      return [step.name];
+    case 'email':
+      return ['composeEmail'];
+    case 'webhook':
+      return [];
+    case 'followUp':
+      return [step.followUp.mapFunction];
+  }
+}
+
+/**
+ * Names a step cannot take, so it gets a suffix: the handler's own steps and
+ * services, and the names its job function uses beside the steps' results.
+ */
+const FIXED_NAMES = [
   'withServiceContext',
   'updateDatabase',
   'composeEmail',
   'sendEmail',
   'postWebhook',
+  'deliverWebhook',
   'enqueue',
+  'run',
+  'steps',
+  'services',
+  'durationMs',
 ];
 
-function stepName(description: string, taken: Set<string>, index: number): string {
-  const words = description
+/** Words a step name leaves out: `Uploads the CSV to storage` → `uploadCsvToStorage`. */
+const FILLER_WORDS = new Set(['a', 'an', 'the', 'its', 'their']);
+
+/** Words a name does not end on: `Build the report of an organization` → `buildReport`. */
+const TRAILING_WORDS = new Set([
+  'of',
+  'for',
+  'to',
+  'and',
+  'or',
+  'with',
+  'in',
+  'on',
+  'from',
+  'by',
+  'at',
+]);
+
+/** `Generates` → `Generate`, `Queries` → `Query`, `Pushes` → `Push`: steps are named as commands. */
+export function imperative(verb: string): string {
+  if (/[^aeiou]ies$/i.test(verb)) return verb.slice(0, -3) + 'y';
+  if (/(ch|sh|ss|x|z)es$/i.test(verb)) return verb.slice(0, -2);
+  if (/[^su]s$/i.test(verb)) return verb.slice(0, -1);
+  return verb;
+}
+
+/** A command-like camelCase name for a side effect: `Generates the CSV file` → `generateCsvFile`. */
+export function stepName(description: string, taken: Set<string>, fallback: string): string {
+  const [verb = '', ...rest] = description
     .replace(/[^A-Za-z0-9]+/g, ' ')
     .trim()
     .split(' ')
-    .slice(0, 6)
-    .join(' ');
-  let base = camelCase(words, { mergeAmbiguousCharacters: true }) || `otherSideEffect${index + 1}`;
+    .filter((word) => !FILLER_WORDS.has(word.toLowerCase()));
+  const words = [imperative(verb), ...rest].slice(0, 5);
+  while (words.length > 1 && TRAILING_WORDS.has(words[words.length - 1]?.toLowerCase() ?? '')) {
+    words.pop();
+  }
+  let base = camelCase(words.join(' '), { mergeAmbiguousCharacters: true }) || fallback;
   if (/^\d/.test(base)) base = `step${base}`;
-  // `constructor` or `toString` as a dependency would clash with Object's own members.
-  if (OBJECT_MEMBERS.has(base)) base = `${base}Step`;
+  // `constructor` or `toString` would clash with Object's own members; a step's
+  // result is a variable, which cannot be called `delete` or `new`.
+  if (OBJECT_MEMBERS.has(base) || RESERVED_WORDS.has(base)) base = `${base}Step`;
   let name = base;
   for (let suffix = 2; taken.has(name); suffix += 1) name = `${base}${suffix}`;
   taken.add(name);
   return name;
 }
 
+/**
+ * The field an email goes to or a webhook posts to (see recipients.ts), or a problem
+ * naming the fix.
+ */
 export function recipientField(
   fields: FieldAnswer[],
-  kind: FieldKind,
-  effect: 'email' | 'webhook',
+  role: RecipientRole,
+  named: string | undefined,
   problems: Problem[],
   prefix: string,
-): string | undefined {
-  const ofKind = fields.filter((field) => field.type.kind === kind);
-  const required = ofKind.find((field) => field.required);
-  if (required) return required.name;
-  const spelling = spellFieldType({ kind });
-  const role = effect === 'email' ? 'the address to email' : 'the URL to post to';
+): Recipient | undefined {
+  const choice = chooseRecipient(fields, role, named);
+  if (choice.ok) return choice.recipient;
+  const key = role === 'email' ? 'emailField' : 'webhookField';
   problems.push({
-    path: `${prefix}sideEffects.${effect}`,
-    message: ofKind[0]
-      ? `the ${spelling} field "${ofKind[0].name}" is optional, but it holds ${role}; make it required`
-      : `needs a required field of type "${spelling}" holding ${role}; add one to fields`,
+    path: `${prefix}sideEffects.${choice.problem === 'named' ? key : role}`,
+    message: choice.message,
   });
   return undefined;
 }
@@ -119,31 +208,160 @@ export function resolveFollowUp(
   const target = jobNames(key);
   const contract = jobFiles(layout, target).contract;
   const targetFields = readContractFields(tree, contract, key);
-  if (!targetFields) {
-    problems.push({
-      path,
-      message: `no contract ${key}_JOB with a \`data\` spec in ${contract}; the kit builds the follow-up's data from it`,
-    });
-    return undefined;
+  if (targetFields) {
+    const fields = mapFields(answers, targetFields, (source, field) =>
+      fitsInto(source, field.type),
+    );
+    return {
+      key,
+      names: target,
+      mapFunction: `to${target.pascal}`,
+      dataType: `${target.pascal}JobData`,
+      ...fields,
+    };
   }
+  // ForgeStack's style: the data type is declared in the handler and registered with it.
+  const hostType = readRegisteredDataType(tree, layout.workerFile, key, hostPackages(layout));
+  if (hostType) {
+    const fields = mapFields(answers, hostType.fields, (source, field) =>
+      fitsTsType(source, field.type),
+    );
+    return {
+      key,
+      names: target,
+      mapFunction: `to${target.pascal}`,
+      dataType: hostType.name,
+      declaredIn: hostType.file,
+      ...(hostType.fromPackage ? { declaredInPackage: hostType.fromPackage } : {}),
+      ...fields,
+    };
+  }
+  problems.push({
+    path,
+    message: `${key} has no contract ${key}_JOB with a \`data\` spec in ${contract}, and no data type the kit can read: ${layout.workerFile} registers no \`${layout.registrationHelper}<…JobData>(QUEUE_NAMES.${key}, …)\` whose type a relative import brings in and that file exports; the kit builds the follow-up's data from one of them`,
+  });
+  return undefined;
+}
+
+/**
+ * The host's own webhook delivery, when it has one (ForgeStack queues
+ * WEBHOOK_DELIVERY, signed with a secret per endpoint): a queue named by
+ * `webhookDeliveryQueue` whose data type the host declares itself (a queue the kit
+ * generated is a job like any other). The webhook then goes through it, its URL
+ * from the job's URL field, instead of the kit's client and a second signing scheme.
+ */
+function webhookDelivery(
+  answers: Pick<JobAnswers, 'fields'>,
+  urlField: string,
+  queues: readonly QueueEntry[],
+  tree: VirtualTree,
+  layout: HostLayout,
+): FollowUp | undefined {
+  const key = layout.webhookDeliveryQueue;
+  if (!key || !queues.some((queue) => queue.key === key)) return undefined;
+  const names = jobNames(key);
+  if (readContractFields(tree, jobFiles(layout, names).contract, key)) return undefined;
+  const hostType = readRegisteredDataType(tree, layout.workerFile, key, hostPackages(layout));
+  if (!hostType) return undefined;
+  const fields = mapFields(answers, hostType.fields, (source, field) =>
+    fitsTsType(source, field.type),
+  );
+  const url = hostType.fields.find((field) => field.name === 'url' && field.type === 'string');
+  // An optional URL field cannot fill a required `url`: that is left to write.
+  const urlRequired = answers.fields.some((field) => field.name === urlField && field.required);
+  if (url && urlRequired && fields.unfilled.includes('url')) {
+    fields.unfilled = fields.unfilled.filter((name) => name !== 'url');
+    fields.mapping.push({ target: 'url', source: urlField });
+  }
+  return {
+    key,
+    names,
+    mapFunction: `to${names.pascal}`,
+    dataType: hostType.name,
+    declaredIn: hostType.file,
+    ...(hostType.fromPackage ? { declaredInPackage: hostType.fromPackage } : {}),
+    ...fields,
+  };
+}
+
+/** The workspace packages a worker imports job data types from by name. */
+export function hostPackages(layout: HostLayout): PackageFiles {
+  return { [`${layout.scope}/shared`]: layout.sharedIndexFile };
+}
+
+/**
+ * Fills a follow-up's fields from this job's data where name and type match; the
+ * target's other required fields are left to write, its other optional ones empty.
+ */
+function mapFields<Target extends { name: string; required: boolean }>(
+  answers: Pick<JobAnswers, 'fields'>,
+  targetFields: readonly Target[],
+  fits: (source: FieldAnswer['type'], target: Target) => boolean,
+): Pick<FollowUp, 'mapping' | 'unfilled' | 'unmapped'> {
   const mapping: FollowUp['mapping'] = [];
+  const unfilled: string[] = [];
   const unmapped: string[] = [];
   for (const field of targetFields) {
     const source = answers.fields.find(
       (candidate) =>
         candidate.name === field.name &&
-        fitsInto(candidate.type, field.type) &&
+        fits(candidate.type, field) &&
         (candidate.required || !field.required),
     );
     if (source) mapping.push({ target: field.name, source: source.name });
-    else if (field.required) {
-      problems.push({
-        path,
-        message: `${key} needs the field "${field.name}" (${spellFieldType(field.type)}, required) and this job's data has no such field to pass on; add it to fields`,
-      });
-    } else unmapped.push(field.name);
+    else if (field.required) unfilled.push(field.name);
+    else unmapped.push(field.name);
   }
-  return { key, names: target, mapFunction: `to${target.pascal}`, mapping, unmapped };
+  return { mapping, unfilled, unmapped };
+}
+
+/**
+ * The handler's steps in the order of the side effects: the database work (the seed's
+ * "query"), the job's own steps, then what tells the world: email, webhook, follow-ups.
+ * A job with nothing else to do gets one step named after its purpose.
+ */
+function orderedSteps(
+  answers: JobAnswers,
+  names: JobNames,
+  followUps: FollowUp[],
+  emailField: string | undefined,
+  webhookField: string | undefined,
+  delivery: FollowUp | undefined,
+): Step[] {
+  const { sideEffects } = answers;
+  const taken = new Set([
+    ...FIXED_NAMES,
+    ...[...followUps, ...(delivery ? [delivery] : [])].map((followUp) => followUp.mapFunction),
+  ]);
+  const work: Step[] = sideEffects.other.map((description, index) => ({
+    kind: 'work',
+    name: stepName(description, taken, `step${index + 1}`),
+    description,
+  }));
+  if (work.length === 0 && !sideEffects.database && !emailField && !webhookField) {
+    work.push({
+      kind: 'work',
+      name: stepName(answers.purpose, taken, `run${names.pascal}`),
+      description: answers.purpose,
+    });
+  }
+  return [
+    ...(sideEffects.database
+      ? [{ kind: 'database', name: 'updateDatabase', description: 'Updates the database' } as const]
+      : []),
+    ...work,
+    ...(emailField ? [{ kind: 'email', name: 'sendEmail', field: emailField } as const] : []),
+    ...(delivery
+      ? [{ kind: 'followUp', name: 'deliverWebhook', followUp: delivery } as const]
+      : webhookField
+        ? [{ kind: 'webhook', name: 'postWebhook', field: webhookField } as const]
+        : []),
+    ...followUps.map((followUp): Step => ({
+      kind: 'followUp',
+      name: stepName(`queue ${followUp.names.pascal}`, taken, `queue${followUp.names.pascal}`),
+      followUp,
+    })),
+  ];
 }
 
 /**
@@ -207,17 +425,20 @@ export function resolveJob(
   problems.push(...nameClashes(answers.name, tree, layout, prefix, queues));
 
   const { sideEffects } = answers;
-  const emailField = sideEffects.email
-    ? recipientField(answers.fields, 'email', 'email', problems, prefix)
+  const email = sideEffects.email
+    ? recipientField(answers.fields, 'email', sideEffects.emailField, problems, prefix)
     : undefined;
-  const webhookField = sideEffects.webhook
-    ? recipientField(answers.fields, 'url', 'webhook', problems, prefix)
+  const webhook = sideEffects.webhook
+    ? recipientField(answers.fields, 'webhook', sideEffects.webhookField, problems, prefix)
     : undefined;
+  // A plain string recipient takes the kind it is checked as: the contract's data
+  // spec checks it at run time, and a follow-up can take it as that kind.
+  const fields = withRecipientKinds(answers.fields, [email, webhook]);
   const followUps = sideEffects.triggers.flatMap((key, index) => {
     const followUp = resolveFollowUp(
       key,
       index,
-      answers,
+      { fields },
       names,
       queues,
       tree,
@@ -228,23 +449,26 @@ export function resolveJob(
     return followUp ? [followUp] : [];
   });
 
-  const taken = new Set([
-    ...FIXED_DEPENDENCIES,
-    ...followUps.map((followUp) => followUp.mapFunction),
-  ]);
-  const steps = sideEffects.other.map((description, index) => ({
-    name: stepName(description, taken, index),
-    description,
-  }));
-
   if (problems.length > 0) throw new AnswersRejectedError(problems);
+  const delivery = webhook
+    ? webhookDelivery({ fields }, webhook.field, queues, tree, layout)
+    : undefined;
+  const steps = orderedSteps(answers, names, followUps, email?.field, webhook?.field, delivery);
+  const emailApi: EmailApi = email
+    ? readEmailApi(tree, layout.emailServiceModule, layout.emailFunction ?? undefined)
+    : { style: 'service' };
   return {
-    answers,
+    answers: { ...answers, fields },
     names,
     files,
-    ...(emailField ? { emailField } : {}),
-    ...(webhookField ? { webhookField } : {}),
-    followUps,
+    ...(email ? { emailField: email.field, emailOptional: !email.required } : {}),
+    // Through the host's own delivery queue, the webhook is a follow-up job.
+    ...(webhook && !delivery
+      ? { webhookField: webhook.field, webhookOptional: !webhook.required }
+      : {}),
+    emailApi,
+    recipients: { ...(email ? { email } : {}), ...(webhook ? { webhook } : {}) },
+    followUps: delivery ? [...followUps, delivery] : followUps,
     steps,
   };
 }

@@ -22,6 +22,7 @@ describe('support templates', () => {
       'packages/shared/src/job-definition.ts',
       'apps/worker/src/runtime/job-outcome.ts',
       'apps/worker/src/runtime/job-timeout.ts',
+      'apps/worker/src/runtime/job-steps.ts',
       'apps/worker/src/runtime/producer.ts',
       'apps/worker/src/runtime/redis.ts',
       'apps/worker/src/services/webhook.client.ts',

@@ -15,6 +15,7 @@ export function supportPaths(layout: HostLayout) {
     jobDefinition: `${sharedDir}/job-definition.ts`,
     jobOutcome: `${layout.workerRuntimeDir}/job-outcome.ts`,
     jobTimeout: `${layout.workerRuntimeDir}/job-timeout.ts`,
+    jobSteps: `${layout.workerRuntimeDir}/job-steps.ts`,
     producer: `${layout.workerRuntimeDir}/producer.ts`,
     redis: `${layout.workerRuntimeDir}/redis.ts`,
     webhookClient: layout.webhookClientModule,
@@ -34,6 +35,7 @@ export function supportFiles(layout: HostLayout, jobs: readonly ResolvedJob[]): 
     { path: paths.jobDefinition, template: 'support/packages/shared/src/job-definition.ts.hbs' },
     { path: paths.jobOutcome, template: 'support/apps/worker/src/runtime/job-outcome.ts.hbs' },
     { path: paths.jobTimeout, template: 'support/apps/worker/src/runtime/job-timeout.ts.hbs' },
+    { path: paths.jobSteps, template: 'support/apps/worker/src/runtime/job-steps.ts.hbs' },
   ];
   if (jobs.some((job) => job.followUps.length > 0)) {
     files.push(

@@ -63,31 +63,52 @@ describe('jobTemplateData', () => {
     expect(fields[2]?.tsType).toBe('"a" | "b"');
   });
 
-  it('lists a failure test for every step that can fail, in the order they run', () => {
-    const { failingSteps, steps } = data({
+  it('orders the steps as the side effects happen, named as commands', () => {
+    const { steps, writtenSteps } = data({
       fields: [
         { name: 'to', type: 'string (email)' },
         { name: 'hook', type: 'string (url)' },
       ],
-      sideEffects: { email: true, webhook: true, database: true, other: ['Upload it', 'perform'] },
+      sideEffects: {
+        email: true,
+        webhook: true,
+        database: true,
+        other: ['Generates the CSV file', 'Uploads it to R2/S3 storage', 'updateDatabase'],
+      },
     });
-    expect(steps.map((step) => step.name)).toEqual(['uploadIt', 'perform2']);
-    expect(failingSteps).toEqual([
-      'perform',
+    expect(steps.map((step) => step.name)).toEqual([
       'updateDatabase',
-      'uploadIt',
-      'perform2',
+      'generateCsvFile',
+      'uploadItToR2S3',
+      'updateDatabase2',
       'sendEmail',
       'postWebhook',
     ]);
+    expect(writtenSteps).toEqual([
+      'updateDatabase',
+      'generateCsvFile',
+      'uploadItToR2S3',
+      'updateDatabase2',
+      'composeEmail',
+    ]);
+    expect(steps[2]?.earlier).toBe('{ updateDatabase, generateCsvFile }');
   });
 
-  it('names steps that would clash with Object members differently', () => {
-    const { steps } = data({ sideEffects: { other: ['constructor', 'To string', '42 things'] } });
+  it('gives a job with nothing else to do one step named after its purpose', () => {
+    const { steps } = data({ purpose: 'Copies a contact to the CRM' });
+    expect(steps.map((step) => step.name)).toEqual(['copyContactToCrm']);
+  });
+
+  it('names steps that would clash with Object members, reserved words or the job function differently', () => {
+    const { steps } = data({
+      sideEffects: { other: ['constructor', 'To string', '42 things', 'Deletes', 'Runs'] },
+    });
     expect(steps.map((step) => step.name)).toEqual([
       'constructorStep',
       'toStringStep',
       'step42Things',
+      'deleteStep',
+      'run2',
     ]);
   });
 

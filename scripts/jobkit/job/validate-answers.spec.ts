@@ -48,7 +48,7 @@ describe('validateAnswers', () => {
       {
         path: 'sideEffects.emial',
         message:
-          'is not a known answer; did you mean "email"? remove or rename it (known: email, webhook, database, triggers, other)',
+          'is not a known answer; did you mean "email"? remove or rename it (known: email, emailField, webhook, webhookField, database, triggers, other)',
       },
     ]);
     expect(problems({ ...base, retires: 3 })[0]?.message).toContain('did you mean "retries"?');

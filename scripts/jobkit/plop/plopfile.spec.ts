@@ -2,6 +2,7 @@ import type { NodePlopAPI } from 'plop';
 import { describe, expect, it } from 'vitest';
 import rootPlopfile from '../../../plopfile.js';
 import plopfile from './plopfile.js';
+import { specArgument } from './register.js';
 
 /** Just enough of plop to see what a plopfile registers, and on which root. */
 function recordingPlop(destBasePath: string) {
@@ -28,5 +29,21 @@ describe('plopfile', () => {
     expect(registered.generators).toEqual(['job', 'job:remove']);
     expect(registered.actionTypes).toEqual(['jobkit:generate', 'jobkit:remove']);
     expect(registered.roots).toBe(1);
+  });
+});
+
+describe('specArgument', () => {
+  it.each([
+    [['job'], undefined],
+    [['job', '--', '--from-spec', 'spec.md'], 'spec.md'],
+    [['job', '--from-spec', 'spec.md'], 'spec.md'],
+    [['job', '--from-spec=docs/spec.md'], 'docs/spec.md'],
+  ])('reads %j as %s', (argv, expected) => {
+    expect(specArgument(argv)).toBe(expected);
+  });
+
+  it('refuses a missing path and standard input, which the questions need', () => {
+    expect(() => specArgument(['job', '--from-spec'])).toThrow('needs the path');
+    expect(() => specArgument(['job', '--from-spec', '-'])).toThrow('pnpm gen:job --from-spec -');
   });
 });

@@ -4,7 +4,7 @@ import type { RunReport } from '../core/report.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { readQueueEntries } from '../host/read-host.js';
-import { askJobAnswers, type Prompter } from '../job/prompts.js';
+import { askJobAnswers, type PromptDefaults, type Prompter } from '../job/prompts.js';
 
 const NO_TERMINAL =
   'pnpm plop job asks its questions in a terminal, and there is none here (CI or a pipe). Run it scripted instead: pnpm gen:job --answers <file.json | ->';
@@ -13,8 +13,40 @@ function requireTerminal(): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TERMINAL);
 }
 
+/**
+ * `pnpm plop job -- --from-spec <file.md>` (the `--` may be left out): plop passes
+ * the arguments after the generator's name through untouched, and ignores them for a
+ * generator whose prompts are a function, as `job`'s are.
+ */
+export function specArgument(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((arg) => arg === '--from-spec' || arg.startsWith('--from-spec='));
+  const arg = argv[at];
+  if (arg === undefined) return undefined;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1];
+  if (value === undefined || value === '' || value === '-') {
+    throw new Error(
+      '--from-spec needs the path of a filled-in job prompt (the terminal is for the questions; for standard input use pnpm gen:job --from-spec -)',
+    );
+  }
+  return value;
+}
+
+/** The answers of `--from-spec`, printed as read, for the prompts to offer as defaults. */
+async function specDefaults(root: string): Promise<PromptDefaults> {
+  const path = specArgument(process.argv);
+  if (path === undefined) return {};
+  const { readSpecArgument, printSpecReading } = await import('../cli/from-spec.js');
+  // pnpm runs the script in the repository; INIT_CWD is where the command was typed.
+  const spec = readSpecArgument(path, process.env.INIT_CWD ?? process.cwd(), root);
+  printSpecReading(spec, process.stdout);
+  return { answers: spec.reading.answers };
+}
+
 /** Prints the report; a failed run becomes a thrown error so plop exits with 1. */
 function finish(report: RunReport): string {
+  // plop's progress spinner (on unless --no-progress) is drawn on the current line:
+  // cleared first, so no spinner frame is left before the summary.
+  if (process.stdout.isTTY) process.stdout.write('\x1b[1G\x1b[2K');
   printReport(report, process.stdout, process.stderr);
   if (!report.ok)
     throw new Error(report.rolledBack ? 'nothing changed (rolled back)' : 'nothing changed');
@@ -49,7 +81,8 @@ export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
       'Add a typed, tested BullMQ job (queue, contract, handler, registration, API method, tests)',
     prompts: async (inquirer) => {
       requireTerminal();
-      return { job: await askJobAnswers(inquirer as unknown as Prompter, root) };
+      const defaults = await specDefaults(root);
+      return { job: await askJobAnswers(inquirer as unknown as Prompter, root, defaults) };
     },
     actions: [{ type: 'jobkit:generate' }],
   });

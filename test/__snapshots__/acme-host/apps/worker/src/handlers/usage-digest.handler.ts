@@ -1,23 +1,21 @@
-import type { Job } from "bullmq";
 import { withServiceContext } from "@acme/db";
 import {
   USAGE_DIGEST_JOB,
   parseUsageDigestJobData,
+  QUEUE_NAMES,
   type UsageDigestJobData
 } from "@acme/shared";
-import { describeFailure, validateJobData } from "../runtime/job-outcome";
-import { runWithTimeout } from "../runtime/job-timeout";
+import type { WebhookDeliveryJobData } from "@acme/shared";
 import {
-  emailService,
-  type EmailMessage,
-  type SentEmail
-} from "../services/email.service";
-import {
-  postSignedWebhook,
-  webhookSecretFromEnv,
-  type WebhookRequest,
-  type WebhookResponse
-} from "../services/webhook.client";
+  defineJob,
+  fieldNotWritten,
+  notWritten,
+  type JobLog,
+  type JobRun,
+  type Json
+} from "../runtime/job-steps";
+import { getProducer, type FollowUpJob } from "../runtime/producer";
+import { sendEmail, type SendEmailOptions } from "../services/email.service";
 import { createLogger } from "../telemetry/logger";
 import { withJobSpan } from "../telemetry/tracing";
 
@@ -26,146 +24,159 @@ export type ServiceTransaction = Parameters<
   Parameters<typeof withServiceContext>[1]
 >[0];
 
-/** What a completed Usage digest job returns; BullMQ keeps it as the job's return value. */
-export interface UsageDigestJobResult {
-  /** How long the attempt took, in milliseconds. */
-  durationMs: number;
-  /** The id the email service gave the message sent to `ownerEmail`. */
-  emailId: string;
-  /** The HTTP status the webhook at `webhookUrl` answered. */
-  webhookStatus: number;
-}
-
 /**
- * Everything the handler does beyond its own code. The defaults below are the real
- * implementations; tests pass doubles to `createUsageDigestHandler`.
+ * What each step hands on to the steps after it, by step name. A finished step's
+ * result is kept on the job, so a retry skips the step: keep each one JSON. Give
+ * each `Json` the shape its step returns, e.g. `{ url: string }`.
  */
-export interface UsageDigestDependencies {
-  logger: Pick<ReturnType<typeof createLogger>, "info" | "error">;
-  /** A monotonic clock in milliseconds, for the duration log. */
-  now: () => number;
-  /** The job's own work: Emails an account's weekly usage digest and posts it to the account's webhook */
-  perform: (data: UsageDigestJobData, signal: AbortSignal) => Promise<void>;
-  /** Opens the transaction `updateDatabase` runs in. */
-  withServiceContext: (
-    reason: string,
-    work: (tx: ServiceTransaction) => Promise<void>,
-    options: { signal: AbortSignal }
-  ) => Promise<void>;
-  /** The job's reads and writes: they commit together, or roll back when this throws. */
-  updateDatabase: (
-    tx: ServiceTransaction,
-    data: UsageDigestJobData,
-    signal: AbortSignal
-  ) => Promise<void>;
-  /** Stores the digest PDF */
-  storesTheDigestPdf: (
-    data: UsageDigestJobData,
-    signal: AbortSignal
-  ) => Promise<void>;
-  /** The email sent to `data.ownerEmail`. */
-  composeEmail: (data: UsageDigestJobData) => EmailMessage;
-  sendEmail: (message: EmailMessage, signal: AbortSignal) => Promise<SentEmail>;
-  /** Signs the request and POSTs it; throws on a non-2xx answer. */
-  postWebhook: (
-    request: WebhookRequest,
-    signal: AbortSignal
-  ) => Promise<WebhookResponse>;
-}
-
-/** The real dependencies. Write the job's business logic in the steps marked "Fill in". */
-export const defaultUsageDigestDependencies: UsageDigestDependencies = {
-  logger: createLogger("UsageDigest"),
-  now: () => performance.now(),
-  // Fill in: the job's own work. It gets validated data and a signal that aborts
-  // when the attempt times out or the job is cancelled.
-  perform: async () => undefined,
-  withServiceContext,
-  // Fill in: the job's reads and writes, on `tx`.
-  updateDatabase: async () => undefined,
-  // Fill in: storesTheDigestPdf (see its description above).
-  storesTheDigestPdf: async () => undefined,
-  // Fill in: the subject and text of the email.
-  composeEmail: (data) => ({
-    to: data.ownerEmail,
-    subject: "Usage digest",
-    text: "Emails an account's weekly usage digest and posts it to the account's webhook"
-  }),
-  sendEmail: (message, signal) => emailService.send(message, signal),
-  postWebhook: (request, signal) =>
-    postSignedWebhook(request, { secret: webhookSecretFromEnv(), signal })
+export type UsageDigestResults = {
+  updateDatabase: Json;
+  storeDigestPdf: Json;
+  sendEmail: { emailId: string };
+  deliverWebhook: { jobId: string };
 };
 
 /**
- * Builds the Usage digest processor for BullMQ. Runs after the data passed its
- * contract check, within the job's timeout; any error is logged and rethrown so
- * BullMQ retries the job (or fails it for good on invalid data).
+ * The job's own code, one function per step. Each gets the validated data, what the
+ * steps before it returned, and a signal that aborts when the attempt times out or
+ * the job is cancelled.
  */
-export function createUsageDigestHandler(
-  overrides: Partial<UsageDigestDependencies> = {}
-) {
-  const deps: UsageDigestDependencies = {
-    ...defaultUsageDigestDependencies,
-    ...overrides
-  };
+export interface UsageDigestSteps {
+  /** The job's reads and writes, on `tx`: they commit together, or roll back when this throws. */
+  updateDatabase(
+    tx: ServiceTransaction,
+    data: UsageDigestJobData,
+    signal: AbortSignal
+  ): Promise<UsageDigestResults["updateDatabase"]>;
+  /** Stores the digest PDF */
+  storeDigestPdf(
+    data: UsageDigestJobData,
+    earlier: Pick<UsageDigestResults, "updateDatabase">,
+    signal: AbortSignal
+  ): Promise<UsageDigestResults["storeDigestPdf"]>;
+  /** The email sent to `data.ownerEmail`. */
+  composeEmail(
+    data: UsageDigestJobData,
+    earlier: Pick<UsageDigestResults, "updateDatabase" | "storeDigestPdf">
+  ): Promise<SendEmailOptions>;
+  /** The data of the WEBHOOK_DELIVERY job queued by deliverWebhook. */
+  toWebhookDelivery(
+    data: UsageDigestJobData,
+    earlier: Pick<
+      UsageDigestResults,
+      "updateDatabase" | "storeDigestPdf" | "sendEmail"
+    >
+  ): Promise<WebhookDeliveryJobData>;
+}
 
-  return async function handleUsageDigest(
-    job: Job<UsageDigestJobData>,
-    _token?: string,
-    signal?: AbortSignal
-  ): Promise<UsageDigestJobResult> {
-    return withJobSpan("usage-digest", async () => {
-      const startedAt = deps.now();
-      deps.logger.info(
-        { jobId: job.id, attempt: job.attemptsMade + 1 },
-        "UsageDigest started"
-      );
-      try {
-        const data = validateJobData(job, parseUsageDigestJobData);
-        // The same on every attempt, so receivers and BullMQ can drop repeats.
-        const jobKey = `${job.queueName}-${job.id}`;
-        const result = await runWithTimeout(
-          USAGE_DIGEST_JOB.timeoutMs,
-          job,
-          signal,
-          async (stepSignal) => {
-            await deps.perform(data, stepSignal);
-            await deps.withServiceContext(
-              "jobs:usage-digest",
-              (tx) => deps.updateDatabase(tx, data, stepSignal),
-              { signal: stepSignal }
-            );
-            await deps.storesTheDigestPdf(data, stepSignal);
-            const email = await deps.sendEmail(
-              { ...deps.composeEmail(data), idempotencyKey: jobKey },
-              stepSignal
-            );
-            const webhook = await deps.postWebhook(
-              {
-                url: data.webhookUrl,
-                event: "usage-digest.completed",
-                payload: { jobId: job.id, data },
-                idempotencyKey: jobKey
-              },
-              stepSignal
-            );
-            return {
-              emailId: email.id,
-              webhookStatus: webhook.status
-            };
-          }
-        );
-        const durationMs = Math.round(deps.now() - startedAt);
-        deps.logger.info(
-          { jobId: job.id, durationMs },
-          "UsageDigest completed"
-        );
-        return { durationMs, ...result };
-      } catch (error) {
-        deps.logger.error(describeFailure(job, error), "UsageDigest failed");
-        throw error;
-      }
+/**
+ * Write the job here. A step still holding `notWritten` fails the job at once,
+ * without retries, naming itself and this file's line.
+ */
+export const usageDigestSteps: UsageDigestSteps = {
+  updateDatabase: notWritten("updateDatabase"),
+  storeDigestPdf: notWritten("storeDigestPdf"),
+  composeEmail: notWritten("composeEmail"),
+  // Fill in: WEBHOOK_DELIVERY's fields that this job's data has no match for.
+  toWebhookDelivery: async (data) => ({
+    url: data.webhookUrl,
+    event: fieldNotWritten("toWebhookDelivery", "event"),
+    payload: fieldNotWritten("toWebhookDelivery", "payload")
+  })
+};
+
+/** How the steps reach the world. The defaults are the real services; tests replace them. */
+export interface UsageDigestServices {
+  withServiceContext: (
+    reason: string,
+    work: (
+      tx: ServiceTransaction
+    ) => Promise<UsageDigestResults["updateDatabase"]>,
+    options: { signal: AbortSignal }
+  ) => Promise<UsageDigestResults["updateDatabase"]>;
+  sendEmail: (
+    message: SendEmailOptions,
+    signal: AbortSignal
+  ) => ReturnType<typeof sendEmail>;
+  enqueue: (
+    followUp: FollowUpJob<unknown>,
+    signal: AbortSignal
+  ) => Promise<string>;
+}
+
+export const usageDigestServices: UsageDigestServices = {
+  withServiceContext,
+  sendEmail: (message) => sendEmail(message),
+  enqueue: (followUp, signal) => getProducer().enqueue(followUp, signal)
+};
+
+/** Usage digest, step by step: Emails an account's weekly usage digest and posts it to the account's webhook */
+export async function runUsageDigest(
+  run: JobRun<UsageDigestJobData, UsageDigestResults>,
+  steps: UsageDigestSteps,
+  services: UsageDigestServices
+): Promise<void> {
+  const updateDatabase = await run.step("updateDatabase", () =>
+    services.withServiceContext(
+      "jobs:usage-digest",
+      (tx) => steps.updateDatabase(tx, run.data, run.signal),
+      { signal: run.signal }
+    )
+  );
+  const storeDigestPdf = await run.step("storeDigestPdf", () =>
+    steps.storeDigestPdf(run.data, { updateDatabase }, run.signal)
+  );
+  const sendEmail = await run.step("sendEmail", async () => {
+    const message = await steps.composeEmail(run.data, {
+      updateDatabase,
+      storeDigestPdf
     });
+    const sent = await services.sendEmail(message, run.signal);
+    return { emailId: sent.id };
+  });
+  await run.step("deliverWebhook", async () => ({
+    jobId: await services.enqueue(
+      {
+        queue: QUEUE_NAMES.WEBHOOK_DELIVERY,
+        data: await steps.toWebhookDelivery(run.data, {
+          updateDatabase,
+          storeDigestPdf,
+          sendEmail
+        }),
+        options: {},
+        jobId: run.key
+      },
+      run.signal
+    )
+  }));
+}
+
+export interface UsageDigestOverrides {
+  steps?: Partial<UsageDigestSteps>;
+  services?: Partial<UsageDigestServices>;
+  logger?: JobLog;
+  /** A monotonic clock in milliseconds, for the duration log. */
+  now?: () => number;
+}
+
+/**
+ * Builds the Usage digest processor for BullMQ: the steps above, with the data
+ * checked against the contract first, within the job's timeout, logged, and
+ * rethrowing errors so BullMQ retries (see ../runtime/job-steps).
+ */
+export function createUsageDigestHandler(overrides: UsageDigestOverrides = {}) {
+  const steps = { ...usageDigestSteps, ...overrides.steps };
+  const services = { ...usageDigestServices, ...overrides.services };
+  const processor = defineJob<UsageDigestJobData, UsageDigestResults>({
+    name: "UsageDigest",
+    timeoutMs: USAGE_DIGEST_JOB.timeoutMs,
+    parse: parseUsageDigestJobData,
+    logger: overrides.logger ?? createLogger("UsageDigest"),
+    now: overrides.now ?? (() => performance.now()),
+    steps: (run) => runUsageDigest(run, steps, services)
+  });
+  return function handleUsageDigest(...args: Parameters<typeof processor>) {
+    return withJobSpan("usage-digest", () => processor(...args));
   };
 }
 

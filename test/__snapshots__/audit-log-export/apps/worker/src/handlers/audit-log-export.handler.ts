@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { withServiceContext } from '@forgestack/db';
 import {
   AUDIT_LOG_EXPORT_JOB,
@@ -7,8 +6,7 @@ import {
   type AuditLogExportJobData,
   type NotificationEmailJobData,
 } from '@forgestack/shared';
-import { describeFailure, validateJobData } from '../runtime/job-outcome';
-import { runWithTimeout } from '../runtime/job-timeout';
+import { defineJob, notWritten, type JobLog, type JobRun, type Json } from '../runtime/job-steps';
 import { getProducer, type FollowUpJob } from '../runtime/producer';
 import { emailService, type EmailMessage, type SentEmail } from '../services/email.service';
 import { createLogger } from '../telemetry/logger';
@@ -16,141 +14,164 @@ import { createLogger } from '../telemetry/logger';
 /** The transaction handle that `withServiceContext` passes to its callback. */
 export type ServiceTransaction = Parameters<Parameters<typeof withServiceContext>[1]>[0];
 
-/** What a completed Audit log export job returns; BullMQ keeps it as the job's return value. */
-export interface AuditLogExportJobResult {
-  /** How long the attempt took, in milliseconds. */
-  durationMs: number;
-  /** The id the email service gave the message sent to `userEmail`. */
-  emailId: string;
-  /** Ids of the follow-up jobs queued, in the order of `followUps` below. */
-  followUpJobIds: string[];
-}
-
 /**
- * Everything the handler does beyond its own code. The defaults below are the real
- * implementations; tests pass doubles to `createAuditLogExportHandler`.
+ * What each step hands on to the steps after it, by step name. A finished step's
+ * result is kept on the job, so a retry skips the step: keep each one JSON. Give
+ * each `Json` the shape its step returns, e.g. `{ url: string }`.
  */
-export interface AuditLogExportDependencies {
-  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
-  /** A monotonic clock in milliseconds, for the duration log. */
-  now: () => number;
-  /** The job's own work: Generate CSV export of audit logs for a date range and email to user */
-  perform: (data: AuditLogExportJobData, signal: AbortSignal) => Promise<void>;
-  /** Opens the transaction `updateDatabase` runs in. */
-  withServiceContext: (
-    reason: string,
-    work: (tx: ServiceTransaction) => Promise<void>,
-    options: { signal: AbortSignal },
-  ) => Promise<void>;
-  /** The job's reads and writes: they commit together, or roll back when this throws. */
-  updateDatabase: (
-    tx: ServiceTransaction,
-    data: AuditLogExportJobData,
-    signal: AbortSignal,
-  ) => Promise<void>;
-  /** Generates the CSV file */
-  generatesTheCsvFile: (data: AuditLogExportJobData, signal: AbortSignal) => Promise<void>;
-  /** Uploads to R2/S3 storage */
-  uploadsToR2S3Storage: (data: AuditLogExportJobData, signal: AbortSignal) => Promise<void>;
-  /** The email sent to `data.userEmail`. */
-  composeEmail: (data: AuditLogExportJobData) => EmailMessage;
-  sendEmail: (message: EmailMessage, signal: AbortSignal) => Promise<SentEmail>;
-  /** The data of the NOTIFICATION_EMAIL job queued when this one succeeds. */
-  toNotificationEmail: (data: AuditLogExportJobData) => NotificationEmailJobData;
-  enqueue: (followUp: FollowUpJob<unknown>, signal: AbortSignal) => Promise<string>;
-}
-
-/** The real dependencies. Write the job's business logic in the steps marked "Fill in". */
-export const defaultAuditLogExportDependencies: AuditLogExportDependencies = {
-  logger: createLogger('AuditLogExport'),
-  now: () => performance.now(),
-  // Fill in: the job's own work. It gets validated data and a signal that aborts
-  // when the attempt times out or the job is cancelled.
-  perform: async () => undefined,
-  withServiceContext,
-  // Fill in: the job's reads and writes, on `tx`.
-  updateDatabase: async () => undefined,
-  // Fill in: generatesTheCsvFile (see its description above).
-  generatesTheCsvFile: async () => undefined,
-  // Fill in: uploadsToR2S3Storage (see its description above).
-  uploadsToR2S3Storage: async () => undefined,
-  // Fill in: the subject and text of the email.
-  composeEmail: (data) => ({
-    to: data.userEmail,
-    subject: 'Audit log export',
-    text: 'Generate CSV export of audit logs for a date range and email to user',
-  }),
-  sendEmail: (message, signal) => emailService.send(message, signal),
-  // NOTIFICATION_EMAIL's optional fields not filled from this job's data: title, message.
-  toNotificationEmail: (data) => ({
-    userId: data.userId,
-    userEmail: data.userEmail,
-  }),
-  enqueue: (followUp, signal) => getProducer().enqueue(followUp, signal),
+export type AuditLogExportResults = {
+  updateDatabase: Json;
+  generateCsvFile: Json;
+  uploadToR2S3Storage: Json;
+  sendEmail: { emailId: string };
+  queueNotificationEmail: { jobId: string };
 };
 
 /**
- * Builds the Audit log export processor for BullMQ. Runs after the data passed its
- * contract check, within the job's timeout; any error is logged and rethrown so
- * BullMQ retries the job (or fails it for good on invalid data).
+ * The job's own code, one function per step. Each gets the validated data, what the
+ * steps before it returned, and a signal that aborts when the attempt times out or
+ * the job is cancelled.
  */
-export function createAuditLogExportHandler(overrides: Partial<AuditLogExportDependencies> = {}) {
-  const deps: AuditLogExportDependencies = { ...defaultAuditLogExportDependencies, ...overrides };
+export interface AuditLogExportSteps {
+  /** The job's reads and writes, on `tx`: they commit together, or roll back when this throws. */
+  updateDatabase(
+    tx: ServiceTransaction,
+    data: AuditLogExportJobData,
+    signal: AbortSignal,
+  ): Promise<AuditLogExportResults['updateDatabase']>;
+  /** Generates the CSV file */
+  generateCsvFile(
+    data: AuditLogExportJobData,
+    earlier: Pick<AuditLogExportResults, 'updateDatabase'>,
+    signal: AbortSignal,
+  ): Promise<AuditLogExportResults['generateCsvFile']>;
+  /** Uploads to R2/S3 storage */
+  uploadToR2S3Storage(
+    data: AuditLogExportJobData,
+    earlier: Pick<AuditLogExportResults, 'updateDatabase' | 'generateCsvFile'>,
+    signal: AbortSignal,
+  ): Promise<AuditLogExportResults['uploadToR2S3Storage']>;
+  /** The email sent to `data.userEmail`. */
+  composeEmail(
+    data: AuditLogExportJobData,
+    earlier: Pick<
+      AuditLogExportResults,
+      'updateDatabase' | 'generateCsvFile' | 'uploadToR2S3Storage'
+    >,
+  ): Promise<EmailMessage>;
+  /** The data of the NOTIFICATION_EMAIL job queued by queueNotificationEmail. */
+  toNotificationEmail(
+    data: AuditLogExportJobData,
+    earlier: Pick<
+      AuditLogExportResults,
+      'updateDatabase' | 'generateCsvFile' | 'uploadToR2S3Storage' | 'sendEmail'
+    >,
+  ): Promise<NotificationEmailJobData>;
+}
 
-  return async function handleAuditLogExport(
-    job: Job<AuditLogExportJobData>,
-    _token?: string,
-    signal?: AbortSignal,
-  ): Promise<AuditLogExportJobResult> {
-    const startedAt = deps.now();
-    deps.logger.info({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'AuditLogExport started');
-    try {
-      const data = validateJobData(job, parseAuditLogExportJobData);
-      // The same on every attempt, so receivers and BullMQ can drop repeats.
-      const jobKey = `${job.queueName}-${job.id}`;
-      const result = await runWithTimeout(
-        AUDIT_LOG_EXPORT_JOB.timeoutMs,
-        job,
-        signal,
-        async (stepSignal) => {
-          await deps.perform(data, stepSignal);
-          await deps.withServiceContext(
-            'jobs:audit-log-export',
-            (tx) => deps.updateDatabase(tx, data, stepSignal),
-            { signal: stepSignal },
-          );
-          await deps.generatesTheCsvFile(data, stepSignal);
-          await deps.uploadsToR2S3Storage(data, stepSignal);
-          const email = await deps.sendEmail(
-            { ...deps.composeEmail(data), idempotencyKey: jobKey },
-            stepSignal,
-          );
-          const followUpJobIds: string[] = [];
-          followUpJobIds.push(
-            await deps.enqueue(
-              {
-                queue: NOTIFICATION_EMAIL_JOB.queue,
-                data: deps.toNotificationEmail(data),
-                options: NOTIFICATION_EMAIL_JOB.options,
-                jobId: jobKey,
-              },
-              stepSignal,
-            ),
-          );
-          return {
-            emailId: email.id,
-            followUpJobIds,
-          };
-        },
-      );
-      const durationMs = Math.round(deps.now() - startedAt);
-      deps.logger.info({ jobId: job.id, durationMs }, 'AuditLogExport completed');
-      return { durationMs, ...result };
-    } catch (error) {
-      deps.logger.error(describeFailure(job, error), 'AuditLogExport failed');
-      throw error;
-    }
-  };
+/**
+ * Write the job here. A step still holding `notWritten` fails the job at once,
+ * without retries, naming itself and this file's line.
+ */
+export const auditLogExportSteps: AuditLogExportSteps = {
+  updateDatabase: notWritten('updateDatabase'),
+  generateCsvFile: notWritten('generateCsvFile'),
+  uploadToR2S3Storage: notWritten('uploadToR2S3Storage'),
+  composeEmail: notWritten('composeEmail'),
+  // NOTIFICATION_EMAIL's optional fields not filled from this job's data: title, message.
+  toNotificationEmail: async (data) => ({
+    userId: data.userId,
+    userEmail: data.userEmail,
+  }),
+};
+
+/** How the steps reach the world. The defaults are the real services; tests replace them. */
+export interface AuditLogExportServices {
+  withServiceContext: (
+    reason: string,
+    work: (tx: ServiceTransaction) => Promise<AuditLogExportResults['updateDatabase']>,
+    options: { signal: AbortSignal },
+  ) => Promise<AuditLogExportResults['updateDatabase']>;
+  sendEmail: (message: EmailMessage, signal: AbortSignal) => Promise<SentEmail>;
+  enqueue: (followUp: FollowUpJob<unknown>, signal: AbortSignal) => Promise<string>;
+}
+
+export const auditLogExportServices: AuditLogExportServices = {
+  withServiceContext,
+  sendEmail: (message, signal) => emailService.send(message, signal),
+  enqueue: (followUp, signal) => getProducer().enqueue(followUp, signal),
+};
+
+/** Audit log export, step by step: Generate CSV export of audit logs for a date range and email to user */
+export async function runAuditLogExport(
+  run: JobRun<AuditLogExportJobData, AuditLogExportResults>,
+  steps: AuditLogExportSteps,
+  services: AuditLogExportServices,
+): Promise<void> {
+  const updateDatabase = await run.step('updateDatabase', () =>
+    services.withServiceContext(
+      'jobs:audit-log-export',
+      (tx) => steps.updateDatabase(tx, run.data, run.signal),
+      { signal: run.signal },
+    ),
+  );
+  const generateCsvFile = await run.step('generateCsvFile', () =>
+    steps.generateCsvFile(run.data, { updateDatabase }, run.signal),
+  );
+  const uploadToR2S3Storage = await run.step('uploadToR2S3Storage', () =>
+    steps.uploadToR2S3Storage(run.data, { updateDatabase, generateCsvFile }, run.signal),
+  );
+  const sendEmail = await run.step('sendEmail', async () => {
+    const message = await steps.composeEmail(run.data, {
+      updateDatabase,
+      generateCsvFile,
+      uploadToR2S3Storage,
+    });
+    const sent = await services.sendEmail({ ...message, idempotencyKey: run.key }, run.signal);
+    return { emailId: sent.id };
+  });
+  await run.step('queueNotificationEmail', async () => ({
+    jobId: await services.enqueue(
+      {
+        queue: NOTIFICATION_EMAIL_JOB.queue,
+        data: await steps.toNotificationEmail(run.data, {
+          updateDatabase,
+          generateCsvFile,
+          uploadToR2S3Storage,
+          sendEmail,
+        }),
+        options: NOTIFICATION_EMAIL_JOB.options,
+        jobId: run.key,
+      },
+      run.signal,
+    ),
+  }));
+}
+
+export interface AuditLogExportOverrides {
+  steps?: Partial<AuditLogExportSteps>;
+  services?: Partial<AuditLogExportServices>;
+  logger?: JobLog;
+  /** A monotonic clock in milliseconds, for the duration log. */
+  now?: () => number;
+}
+
+/**
+ * Builds the Audit log export processor for BullMQ: the steps above, with the data
+ * checked against the contract first, within the job's timeout, logged, and
+ * rethrowing errors so BullMQ retries (see ../runtime/job-steps).
+ */
+export function createAuditLogExportHandler(overrides: AuditLogExportOverrides = {}) {
+  const steps = { ...auditLogExportSteps, ...overrides.steps };
+  const services = { ...auditLogExportServices, ...overrides.services };
+  return defineJob<AuditLogExportJobData, AuditLogExportResults>({
+    name: 'AuditLogExport',
+    timeoutMs: AUDIT_LOG_EXPORT_JOB.timeoutMs,
+    parse: parseAuditLogExportJobData,
+    logger: overrides.logger ?? createLogger('AuditLogExport'),
+    now: overrides.now ?? (() => performance.now()),
+    steps: (run) => runAuditLogExport(run, steps, services),
+  });
 }
 
 /** The processor the worker registers for QUEUE_NAMES.AUDIT_LOG_EXPORT. */

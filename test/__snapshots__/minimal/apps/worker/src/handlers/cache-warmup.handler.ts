@@ -1,74 +1,73 @@
-import type { Job } from 'bullmq';
 import {
   CACHE_WARMUP_JOB,
   parseCacheWarmupJobData,
   type CacheWarmupJobData,
 } from '@forgestack/shared';
-import { describeFailure, validateJobData } from '../runtime/job-outcome';
-import { runWithTimeout } from '../runtime/job-timeout';
+import { defineJob, notWritten, type JobLog, type JobRun, type Json } from '../runtime/job-steps';
 import { createLogger } from '../telemetry/logger';
 
-/** What a completed Cache warmup job returns; BullMQ keeps it as the job's return value. */
-export interface CacheWarmupJobResult {
-  /** How long the attempt took, in milliseconds. */
-  durationMs: number;
-}
-
 /**
- * Everything the handler does beyond its own code. The defaults below are the real
- * implementations; tests pass doubles to `createCacheWarmupHandler`.
+ * What each step hands on to the steps after it, by step name. A finished step's
+ * result is kept on the job, so a retry skips the step: keep each one JSON. Give
+ * each `Json` the shape its step returns, e.g. `{ url: string }`.
  */
-export interface CacheWarmupDependencies {
-  logger: Pick<ReturnType<typeof createLogger>, 'info' | 'error'>;
-  /** A monotonic clock in milliseconds, for the duration log. */
-  now: () => number;
-  /** The job's own work: Warms the pricing cache after a deploy */
-  perform: (data: CacheWarmupJobData, signal: AbortSignal) => Promise<void>;
-}
-
-/** The real dependencies. Write the job's business logic in the steps marked "Fill in". */
-export const defaultCacheWarmupDependencies: CacheWarmupDependencies = {
-  logger: createLogger('CacheWarmup'),
-  now: () => performance.now(),
-  // Fill in: the job's own work. It gets validated data and a signal that aborts
-  // when the attempt times out or the job is cancelled.
-  perform: async () => undefined,
+export type CacheWarmupResults = {
+  warmPricingCacheAfterDeploy: Json;
 };
 
 /**
- * Builds the Cache warmup processor for BullMQ. Runs after the data passed its
- * contract check, within the job's timeout; any error is logged and rethrown so
- * BullMQ retries the job (or fails it for good on invalid data).
+ * The job's own code, one function per step. Each gets the validated data, what the
+ * steps before it returned, and a signal that aborts when the attempt times out or
+ * the job is cancelled.
  */
-export function createCacheWarmupHandler(overrides: Partial<CacheWarmupDependencies> = {}) {
-  const deps: CacheWarmupDependencies = { ...defaultCacheWarmupDependencies, ...overrides };
+export interface CacheWarmupSteps {
+  /** Warms the pricing cache after a deploy */
+  warmPricingCacheAfterDeploy(
+    data: CacheWarmupJobData,
+    signal: AbortSignal,
+  ): Promise<CacheWarmupResults['warmPricingCacheAfterDeploy']>;
+}
 
-  return async function handleCacheWarmup(
-    job: Job<CacheWarmupJobData>,
-    _token?: string,
-    signal?: AbortSignal,
-  ): Promise<CacheWarmupJobResult> {
-    const startedAt = deps.now();
-    deps.logger.info({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'CacheWarmup started');
-    try {
-      const data = validateJobData(job, parseCacheWarmupJobData);
-      const result = await runWithTimeout(
-        CACHE_WARMUP_JOB.timeoutMs,
-        job,
-        signal,
-        async (stepSignal) => {
-          await deps.perform(data, stepSignal);
-          return {};
-        },
-      );
-      const durationMs = Math.round(deps.now() - startedAt);
-      deps.logger.info({ jobId: job.id, durationMs }, 'CacheWarmup completed');
-      return { durationMs, ...result };
-    } catch (error) {
-      deps.logger.error(describeFailure(job, error), 'CacheWarmup failed');
-      throw error;
-    }
-  };
+/**
+ * Write the job here. A step still holding `notWritten` fails the job at once,
+ * without retries, naming itself and this file's line.
+ */
+export const cacheWarmupSteps: CacheWarmupSteps = {
+  warmPricingCacheAfterDeploy: notWritten('warmPricingCacheAfterDeploy'),
+};
+
+/** Cache warmup, step by step: Warms the pricing cache after a deploy */
+export async function runCacheWarmup(
+  run: JobRun<CacheWarmupJobData, CacheWarmupResults>,
+  steps: CacheWarmupSteps,
+): Promise<void> {
+  await run.step('warmPricingCacheAfterDeploy', () =>
+    steps.warmPricingCacheAfterDeploy(run.data, run.signal),
+  );
+}
+
+export interface CacheWarmupOverrides {
+  steps?: Partial<CacheWarmupSteps>;
+  logger?: JobLog;
+  /** A monotonic clock in milliseconds, for the duration log. */
+  now?: () => number;
+}
+
+/**
+ * Builds the Cache warmup processor for BullMQ: the steps above, with the data
+ * checked against the contract first, within the job's timeout, logged, and
+ * rethrowing errors so BullMQ retries (see ../runtime/job-steps).
+ */
+export function createCacheWarmupHandler(overrides: CacheWarmupOverrides = {}) {
+  const steps = { ...cacheWarmupSteps, ...overrides.steps };
+  return defineJob<CacheWarmupJobData, CacheWarmupResults>({
+    name: 'CacheWarmup',
+    timeoutMs: CACHE_WARMUP_JOB.timeoutMs,
+    parse: parseCacheWarmupJobData,
+    logger: overrides.logger ?? createLogger('CacheWarmup'),
+    now: overrides.now ?? (() => performance.now()),
+    steps: (run) => runCacheWarmup(run, steps),
+  });
 }
 
 /** The processor the worker registers for QUEUE_NAMES.CACHE_WARMUP. */

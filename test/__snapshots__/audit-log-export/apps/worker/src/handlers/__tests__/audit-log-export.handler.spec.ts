@@ -5,10 +5,13 @@ import {
   NOTIFICATION_EMAIL_JOB,
   type AuditLogExportJobData,
 } from '@forgestack/shared';
+import { FINISHED_STEPS_KEY } from '../../runtime/job-steps';
 import {
+  auditLogExportSteps,
   createAuditLogExportHandler,
-  defaultAuditLogExportDependencies,
-  type AuditLogExportDependencies,
+  type AuditLogExportResults,
+  type AuditLogExportServices,
+  type AuditLogExportSteps,
   type ServiceTransaction,
 } from '../audit-log-export.handler';
 
@@ -21,110 +24,147 @@ const validData: AuditLogExportJobData = {
   filters: { key: 'value 6' },
 };
 
+/** What each step's double returns, so a test can follow it into the next step. */
+const results = {
+  updateDatabase: { from: 'updateDatabase' },
+  generateCsvFile: { from: 'generateCsvFile' },
+  uploadToR2S3Storage: { from: 'uploadToR2S3Storage' },
+  sendEmail: { emailId: 'email-1' },
+  queueNotificationEmail: { jobId: 'follow-up-1' },
+};
+
 /** The members of a BullMQ job that the handler reads; a real Job needs a live queue. */
-function fakeJob(data: unknown): Job<AuditLogExportJobData> {
+function fakeJob(data: unknown, attemptsMade = 0): Job {
   return {
     id: 'job-1',
     name: 'audit-log-export',
     queueName: 'audit-log-export',
     data,
-    attemptsMade: 0,
+    attemptsMade,
     opts: { ...AUDIT_LOG_EXPORT_JOB.options },
-  } as unknown as Job<AuditLogExportJobData>;
+    updateData: vi.fn(async () => undefined),
+  } as unknown as Job;
 }
 
-/** Doubles for every dependency; `overrides` swaps single ones. */
-function setup(overrides: Partial<AuditLogExportDependencies> = {}) {
+interface Doubles {
+  steps?: Partial<AuditLogExportSteps>;
+  services?: Partial<AuditLogExportServices>;
+}
+
+/** Doubles for every step and service; `doubles` swaps single ones. */
+function setup(doubles: Doubles = {}) {
   // Opaque to the handler: it only hands the transaction to updateDatabase.
   const tx = { query: vi.fn() } as unknown as ServiceTransaction;
-  const deps = {
-    logger: { info: vi.fn(), error: vi.fn() },
-    now: vi
-      .fn((): number => 0)
-      .mockReturnValueOnce(1_000)
-      .mockReturnValueOnce(1_250),
-    perform: vi.fn(async () => undefined),
-    withServiceContext: vi.fn((_reason: string, work: (tx: ServiceTransaction) => Promise<void>) =>
-      work(tx),
+  const steps = {
+    updateDatabase: vi.fn(async () => results.updateDatabase),
+    generateCsvFile: vi.fn(async () => results.generateCsvFile),
+    uploadToR2S3Storage: vi.fn(async () => results.uploadToR2S3Storage),
+    composeEmail: vi.fn(async () => ({
+      to: validData.userEmail,
+      subject: 'Audit log export',
+      text: 'The email the team writes',
+    })),
+    toNotificationEmail: vi.fn(auditLogExportSteps.toNotificationEmail),
+    ...doubles.steps,
+  } satisfies AuditLogExportSteps;
+  const services = {
+    withServiceContext: vi.fn(
+      (
+        _reason: string,
+        work: (tx: ServiceTransaction) => Promise<AuditLogExportResults['updateDatabase']>,
+      ) => work(tx),
     ),
-    updateDatabase: vi.fn(async () => undefined),
-    generatesTheCsvFile: vi.fn(async () => undefined),
-    uploadsToR2S3Storage: vi.fn(async () => undefined),
-    composeEmail: defaultAuditLogExportDependencies.composeEmail,
     sendEmail: vi.fn(async () => ({ id: 'email-1' })),
-    toNotificationEmail: defaultAuditLogExportDependencies.toNotificationEmail,
     enqueue: vi.fn(async () => 'follow-up-1'),
-    ...overrides,
-  } satisfies AuditLogExportDependencies;
-  return { deps, tx, handler: createAuditLogExportHandler(deps) };
+    ...doubles.services,
+  } satisfies AuditLogExportServices;
+  const logger = { info: vi.fn(), error: vi.fn() };
+  const now = vi
+    .fn((): number => 0)
+    .mockReturnValueOnce(1_000)
+    .mockReturnValueOnce(1_250);
+  const handler = createAuditLogExportHandler({ steps, services, logger, now });
+  return { steps, services, logger, tx, handler };
 }
 
+const failure = new Error('the step failed');
+const fails = async (): Promise<never> => {
+  throw failure;
+};
+
 describe('handleAuditLogExport', () => {
-  it('runs the job and returns its result', async () => {
-    const { deps, handler } = setup();
+  it('runs the steps in order and returns what each one handed on', async () => {
+    const { handler } = setup();
 
     const result = await handler(fakeJob(validData));
 
-    expect(result).toEqual({
-      durationMs: 250,
-      emailId: 'email-1',
-      followUpJobIds: ['follow-up-1'],
-    });
-    expect(deps.perform).toHaveBeenCalledWith(validData, expect.any(AbortSignal));
+    expect(result).toEqual({ ...results, durationMs: 250 });
   });
 
-  it('logs the start with the job id and attempt, and the completion with its duration', async () => {
-    const { deps, handler } = setup();
+  it('hands each step the data and what the steps before it returned', async () => {
+    const { steps, tx, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.logger.info).toHaveBeenCalledWith(
+    expect(steps.updateDatabase).toHaveBeenCalledWith(tx, validData, expect.any(AbortSignal));
+    expect(steps.generateCsvFile).toHaveBeenCalledWith(
+      validData,
+      { updateDatabase: results.updateDatabase },
+      expect.any(AbortSignal),
+    );
+    expect(steps.uploadToR2S3Storage).toHaveBeenCalledWith(
+      validData,
+      { updateDatabase: results.updateDatabase, generateCsvFile: results.generateCsvFile },
+      expect.any(AbortSignal),
+    );
+    expect(steps.composeEmail).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      generateCsvFile: results.generateCsvFile,
+      uploadToR2S3Storage: results.uploadToR2S3Storage,
+    });
+    expect(steps.toNotificationEmail).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      generateCsvFile: results.generateCsvFile,
+      uploadToR2S3Storage: results.uploadToR2S3Storage,
+      sendEmail: results.sendEmail,
+    });
+  });
+
+  it('logs the start with the job id and attempt, and the completion with its duration', async () => {
+    const { logger, handler } = setup();
+
+    await handler(fakeJob(validData));
+
+    expect(logger.info).toHaveBeenCalledWith(
       { jobId: 'job-1', attempt: 1 },
       'AuditLogExport started',
     );
-    expect(deps.logger.info).toHaveBeenCalledWith(
+    expect(logger.info).toHaveBeenCalledWith(
       { jobId: 'job-1', durationMs: 250 },
       'AuditLogExport completed',
     );
   });
 
   it('runs updateDatabase inside withServiceContext', async () => {
-    const { deps, tx, handler } = setup();
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.withServiceContext).toHaveBeenCalledWith(
+    expect(services.withServiceContext).toHaveBeenCalledWith(
       'jobs:audit-log-export',
       expect.any(Function),
       {
         signal: expect.any(AbortSignal),
       },
     );
-    expect(deps.updateDatabase).toHaveBeenCalledWith(tx, validData, expect.any(AbortSignal));
-  });
-
-  it('runs the step generatesTheCsvFile', async () => {
-    const { deps, handler } = setup();
-
-    await handler(fakeJob(validData));
-
-    expect(deps.generatesTheCsvFile).toHaveBeenCalledWith(validData, expect.any(AbortSignal));
-  });
-
-  it('runs the step uploadsToR2S3Storage', async () => {
-    const { deps, handler } = setup();
-
-    await handler(fakeJob(validData));
-
-    expect(deps.uploadsToR2S3Storage).toHaveBeenCalledWith(validData, expect.any(AbortSignal));
   });
 
   it('emails data.userEmail, keyed by the job so a retry cannot send twice', async () => {
-    const { deps, handler } = setup();
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.sendEmail).toHaveBeenCalledWith(
+    expect(services.sendEmail).toHaveBeenCalledWith(
       expect.objectContaining({
         to: validData.userEmail,
         idempotencyKey: 'audit-log-export-job-1',
@@ -133,12 +173,12 @@ describe('handleAuditLogExport', () => {
     );
   });
 
-  it('queues NOTIFICATION_EMAIL with data taken from this job', async () => {
-    const { deps, handler } = setup();
+  it('queues NOTIFICATION_EMAIL with the data toNotificationEmail built, keyed by the job', async () => {
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.enqueue).toHaveBeenCalledWith(
+    expect(services.enqueue).toHaveBeenCalledWith(
       {
         queue: NOTIFICATION_EMAIL_JOB.queue,
         data: {
@@ -152,103 +192,58 @@ describe('handleAuditLogExport', () => {
     );
   });
 
-  it('rethrows when perform fails, so BullMQ retries the job', async () => {
-    const failure = new Error('perform failed');
-    const { deps, handler } = setup({
-      perform: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+  it.each([
+    ['updateDatabase', { steps: { updateDatabase: fails } }],
+    ['generateCsvFile', { steps: { generateCsvFile: fails } }],
+    ['uploadToR2S3Storage', { steps: { uploadToR2S3Storage: fails } }],
+    ['composeEmail', { steps: { composeEmail: fails } }],
+    ['toNotificationEmail', { steps: { toNotificationEmail: fails } }],
+    ['withServiceContext', { services: { withServiceContext: fails } }],
+    ['sendEmail', { services: { sendEmail: fails } }],
+    ['enqueue', { services: { enqueue: fails } }],
+  ] satisfies [string, Doubles][])(
+    'rethrows when %s fails, so BullMQ retries the job',
+    async (_name, doubles) => {
+      const { logger, handler } = setup(doubles);
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
-  });
+      await expect(handler(fakeJob(validData))).rejects.toBe(failure);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
+        'AuditLogExport failed',
+      );
+    },
+  );
 
-  it('rethrows when updateDatabase fails, so BullMQ retries the job', async () => {
-    const failure = new Error('updateDatabase failed');
-    const { deps, handler } = setup({
-      updateDatabase: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+  it('records the finished steps when a later one fails, and a retry skips them', async () => {
+    const failing = setup({ steps: { toNotificationEmail: fails } });
+    const job = fakeJob(validData);
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
-  });
+    await expect(failing.handler(job)).rejects.toBe(failure);
+    const recorded = {
+      updateDatabase: results.updateDatabase,
+      generateCsvFile: results.generateCsvFile,
+      uploadToR2S3Storage: results.uploadToR2S3Storage,
+      sendEmail: results.sendEmail,
+    };
+    expect(job.updateData).toHaveBeenCalledWith({ ...validData, [FINISHED_STEPS_KEY]: recorded });
 
-  it('rethrows when generatesTheCsvFile fails, so BullMQ retries the job', async () => {
-    const failure = new Error('generatesTheCsvFile failed');
-    const { deps, handler } = setup({
-      generatesTheCsvFile: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+    const { steps, handler } = setup();
+    const result = await handler(fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1));
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
-  });
-
-  it('rethrows when uploadsToR2S3Storage fails, so BullMQ retries the job', async () => {
-    const failure = new Error('uploadsToR2S3Storage failed');
-    const { deps, handler } = setup({
-      uploadsToR2S3Storage: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
-  });
-
-  it('rethrows when sendEmail fails, so BullMQ retries the job', async () => {
-    const failure = new Error('sendEmail failed');
-    const { deps, handler } = setup({
-      sendEmail: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
-  });
-
-  it('rethrows when enqueue fails, so BullMQ retries the job', async () => {
-    const failure = new Error('enqueue failed');
-    const { deps, handler } = setup({
-      enqueue: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'AuditLogExport failed',
-    );
+    expect(steps.updateDatabase).not.toHaveBeenCalled();
+    expect(steps.generateCsvFile).not.toHaveBeenCalled();
+    expect(steps.uploadToR2S3Storage).not.toHaveBeenCalled();
+    expect(steps.composeEmail).not.toHaveBeenCalled();
+    expect(result).toEqual({ ...results, durationMs: 250 });
   });
 
   it('fails at once, without retries, when the data breaks the contract', async () => {
-    const { deps, handler } = setup();
+    const { logger, handler } = setup();
 
     const invalid = { ...validData, orgId: 12345 };
     await expect(handler(fakeJob(invalid))).rejects.toBeInstanceOf(UnrecoverableError);
-    expect(deps.perform).not.toHaveBeenCalled();
-    expect(deps.logger.error).toHaveBeenCalledWith(
+    expect(logger.info).not.toHaveBeenCalledWith(expect.anything(), 'AuditLogExport completed');
+    expect(logger.error).toHaveBeenCalledWith(
       expect.objectContaining({ field: 'orgId', willRetry: false }),
       'AuditLogExport failed',
     );

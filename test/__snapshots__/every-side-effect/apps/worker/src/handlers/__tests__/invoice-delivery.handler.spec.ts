@@ -5,10 +5,13 @@ import {
   NOTIFICATION_EMAIL_JOB,
   type InvoiceDeliveryJobData,
 } from '@forgestack/shared';
+import { FINISHED_STEPS_KEY } from '../../runtime/job-steps';
 import {
+  invoiceDeliverySteps,
   createInvoiceDeliveryHandler,
-  defaultInvoiceDeliveryDependencies,
-  type InvoiceDeliveryDependencies,
+  type InvoiceDeliveryResults,
+  type InvoiceDeliveryServices,
+  type InvoiceDeliverySteps,
   type ServiceTransaction,
 } from '../invoice-delivery.handler';
 
@@ -27,106 +30,141 @@ const validData: InvoiceDeliveryJobData = {
   taxRates: [12, 13],
 };
 
+/** What each step's double returns, so a test can follow it into the next step. */
+const results = {
+  updateDatabase: { from: 'updateDatabase' },
+  archivePdfInColdStorage: { from: 'archivePdfInColdStorage' },
+  sendEmail: { emailId: 'email-1' },
+  postWebhook: { status: 202 },
+  queueNotificationEmail: { jobId: 'follow-up-1' },
+};
+
 /** The members of a BullMQ job that the handler reads; a real Job needs a live queue. */
-function fakeJob(data: unknown): Job<InvoiceDeliveryJobData> {
+function fakeJob(data: unknown, attemptsMade = 0): Job {
   return {
     id: 'job-1',
     name: 'invoice-delivery',
     queueName: 'invoice-delivery',
     data,
-    attemptsMade: 0,
+    attemptsMade,
     opts: { ...INVOICE_DELIVERY_JOB.options },
-  } as unknown as Job<InvoiceDeliveryJobData>;
+    updateData: vi.fn(async () => undefined),
+  } as unknown as Job;
 }
 
-/** Doubles for every dependency; `overrides` swaps single ones. */
-function setup(overrides: Partial<InvoiceDeliveryDependencies> = {}) {
+interface Doubles {
+  steps?: Partial<InvoiceDeliverySteps>;
+  services?: Partial<InvoiceDeliveryServices>;
+}
+
+/** Doubles for every step and service; `doubles` swaps single ones. */
+function setup(doubles: Doubles = {}) {
   // Opaque to the handler: it only hands the transaction to updateDatabase.
   const tx = { query: vi.fn() } as unknown as ServiceTransaction;
-  const deps = {
-    logger: { info: vi.fn(), error: vi.fn() },
-    now: vi
-      .fn((): number => 0)
-      .mockReturnValueOnce(1_000)
-      .mockReturnValueOnce(1_250),
-    perform: vi.fn(async () => undefined),
-    withServiceContext: vi.fn((_reason: string, work: (tx: ServiceTransaction) => Promise<void>) =>
-      work(tx),
+  const steps = {
+    updateDatabase: vi.fn(async () => results.updateDatabase),
+    archivePdfInColdStorage: vi.fn(async () => results.archivePdfInColdStorage),
+    composeEmail: vi.fn(async () => ({
+      to: validData.userEmail,
+      subject: 'Invoice delivery',
+      text: 'The email the team writes',
+    })),
+    toNotificationEmail: vi.fn(invoiceDeliverySteps.toNotificationEmail),
+    ...doubles.steps,
+  } satisfies InvoiceDeliverySteps;
+  const services = {
+    withServiceContext: vi.fn(
+      (
+        _reason: string,
+        work: (tx: ServiceTransaction) => Promise<InvoiceDeliveryResults['updateDatabase']>,
+      ) => work(tx),
     ),
-    updateDatabase: vi.fn(async () => undefined),
-    archivesThePdfInColdStorage: vi.fn(async () => undefined),
-    composeEmail: defaultInvoiceDeliveryDependencies.composeEmail,
     sendEmail: vi.fn(async () => ({ id: 'email-1' })),
     postWebhook: vi.fn(async () => ({ status: 202 })),
-    toNotificationEmail: defaultInvoiceDeliveryDependencies.toNotificationEmail,
     enqueue: vi.fn(async () => 'follow-up-1'),
-    ...overrides,
-  } satisfies InvoiceDeliveryDependencies;
-  return { deps, tx, handler: createInvoiceDeliveryHandler(deps) };
+    ...doubles.services,
+  } satisfies InvoiceDeliveryServices;
+  const logger = { info: vi.fn(), error: vi.fn() };
+  const now = vi
+    .fn((): number => 0)
+    .mockReturnValueOnce(1_000)
+    .mockReturnValueOnce(1_250);
+  const handler = createInvoiceDeliveryHandler({ steps, services, logger, now });
+  return { steps, services, logger, tx, handler };
 }
 
+const failure = new Error('the step failed');
+const fails = async (): Promise<never> => {
+  throw failure;
+};
+
 describe('handleInvoiceDelivery', () => {
-  it('runs the job and returns its result', async () => {
-    const { deps, handler } = setup();
+  it('runs the steps in order and returns what each one handed on', async () => {
+    const { handler } = setup();
 
     const result = await handler(fakeJob(validData));
 
-    expect(result).toEqual({
-      durationMs: 250,
-      emailId: 'email-1',
-      webhookStatus: 202,
-      followUpJobIds: ['follow-up-1'],
-    });
-    expect(deps.perform).toHaveBeenCalledWith(validData, expect.any(AbortSignal));
+    expect(result).toEqual({ ...results, durationMs: 250 });
   });
 
-  it('logs the start with the job id and attempt, and the completion with its duration', async () => {
-    const { deps, handler } = setup();
+  it('hands each step the data and what the steps before it returned', async () => {
+    const { steps, tx, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.logger.info).toHaveBeenCalledWith(
+    expect(steps.updateDatabase).toHaveBeenCalledWith(tx, validData, expect.any(AbortSignal));
+    expect(steps.archivePdfInColdStorage).toHaveBeenCalledWith(
+      validData,
+      { updateDatabase: results.updateDatabase },
+      expect.any(AbortSignal),
+    );
+    expect(steps.composeEmail).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      archivePdfInColdStorage: results.archivePdfInColdStorage,
+    });
+    expect(steps.toNotificationEmail).toHaveBeenCalledWith(validData, {
+      updateDatabase: results.updateDatabase,
+      archivePdfInColdStorage: results.archivePdfInColdStorage,
+      sendEmail: results.sendEmail,
+      postWebhook: results.postWebhook,
+    });
+  });
+
+  it('logs the start with the job id and attempt, and the completion with its duration', async () => {
+    const { logger, handler } = setup();
+
+    await handler(fakeJob(validData));
+
+    expect(logger.info).toHaveBeenCalledWith(
       { jobId: 'job-1', attempt: 1 },
       'InvoiceDelivery started',
     );
-    expect(deps.logger.info).toHaveBeenCalledWith(
+    expect(logger.info).toHaveBeenCalledWith(
       { jobId: 'job-1', durationMs: 250 },
       'InvoiceDelivery completed',
     );
   });
 
   it('runs updateDatabase inside withServiceContext', async () => {
-    const { deps, tx, handler } = setup();
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.withServiceContext).toHaveBeenCalledWith(
+    expect(services.withServiceContext).toHaveBeenCalledWith(
       'jobs:invoice-delivery',
       expect.any(Function),
       {
         signal: expect.any(AbortSignal),
       },
     );
-    expect(deps.updateDatabase).toHaveBeenCalledWith(tx, validData, expect.any(AbortSignal));
-  });
-
-  it('runs the step archivesThePdfInColdStorage', async () => {
-    const { deps, handler } = setup();
-
-    await handler(fakeJob(validData));
-
-    expect(deps.archivesThePdfInColdStorage).toHaveBeenCalledWith(
-      validData,
-      expect.any(AbortSignal),
-    );
   });
 
   it('emails data.userEmail, keyed by the job so a retry cannot send twice', async () => {
-    const { deps, handler } = setup();
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.sendEmail).toHaveBeenCalledWith(
+    expect(services.sendEmail).toHaveBeenCalledWith(
       expect.objectContaining({
         to: validData.userEmail,
         idempotencyKey: 'invoice-delivery-job-1',
@@ -136,11 +174,11 @@ describe('handleInvoiceDelivery', () => {
   });
 
   it('posts the webhook to data.callbackUrl', async () => {
-    const { deps, handler } = setup();
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.postWebhook).toHaveBeenCalledWith(
+    expect(services.postWebhook).toHaveBeenCalledWith(
       {
         url: validData.callbackUrl,
         event: 'invoice-delivery.completed',
@@ -151,12 +189,12 @@ describe('handleInvoiceDelivery', () => {
     );
   });
 
-  it('queues NOTIFICATION_EMAIL with data taken from this job', async () => {
-    const { deps, handler } = setup();
+  it('queues NOTIFICATION_EMAIL with the data toNotificationEmail built, keyed by the job', async () => {
+    const { services, handler } = setup();
 
     await handler(fakeJob(validData));
 
-    expect(deps.enqueue).toHaveBeenCalledWith(
+    expect(services.enqueue).toHaveBeenCalledWith(
       {
         queue: NOTIFICATION_EMAIL_JOB.queue,
         data: {
@@ -170,103 +208,57 @@ describe('handleInvoiceDelivery', () => {
     );
   });
 
-  it('rethrows when perform fails, so BullMQ retries the job', async () => {
-    const failure = new Error('perform failed');
-    const { deps, handler } = setup({
-      perform: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+  it.each([
+    ['updateDatabase', { steps: { updateDatabase: fails } }],
+    ['archivePdfInColdStorage', { steps: { archivePdfInColdStorage: fails } }],
+    ['composeEmail', { steps: { composeEmail: fails } }],
+    ['toNotificationEmail', { steps: { toNotificationEmail: fails } }],
+    ['withServiceContext', { services: { withServiceContext: fails } }],
+    ['sendEmail', { services: { sendEmail: fails } }],
+    ['postWebhook', { services: { postWebhook: fails } }],
+    ['enqueue', { services: { enqueue: fails } }],
+  ] satisfies [string, Doubles][])(
+    'rethrows when %s fails, so BullMQ retries the job',
+    async (_name, doubles) => {
+      const { logger, handler } = setup(doubles);
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
-  });
+      await expect(handler(fakeJob(validData))).rejects.toBe(failure);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
+        'InvoiceDelivery failed',
+      );
+    },
+  );
 
-  it('rethrows when updateDatabase fails, so BullMQ retries the job', async () => {
-    const failure = new Error('updateDatabase failed');
-    const { deps, handler } = setup({
-      updateDatabase: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+  it('records the finished steps when a later one fails, and a retry skips them', async () => {
+    const failing = setup({ steps: { toNotificationEmail: fails } });
+    const job = fakeJob(validData);
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
-  });
+    await expect(failing.handler(job)).rejects.toBe(failure);
+    const recorded = {
+      updateDatabase: results.updateDatabase,
+      archivePdfInColdStorage: results.archivePdfInColdStorage,
+      sendEmail: results.sendEmail,
+      postWebhook: results.postWebhook,
+    };
+    expect(job.updateData).toHaveBeenCalledWith({ ...validData, [FINISHED_STEPS_KEY]: recorded });
 
-  it('rethrows when archivesThePdfInColdStorage fails, so BullMQ retries the job', async () => {
-    const failure = new Error('archivesThePdfInColdStorage failed');
-    const { deps, handler } = setup({
-      archivesThePdfInColdStorage: vi.fn(async () => {
-        throw failure;
-      }),
-    });
+    const { steps, handler } = setup();
+    const result = await handler(fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1));
 
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
-  });
-
-  it('rethrows when sendEmail fails, so BullMQ retries the job', async () => {
-    const failure = new Error('sendEmail failed');
-    const { deps, handler } = setup({
-      sendEmail: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
-  });
-
-  it('rethrows when postWebhook fails, so BullMQ retries the job', async () => {
-    const failure = new Error('postWebhook failed');
-    const { deps, handler } = setup({
-      postWebhook: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
-  });
-
-  it('rethrows when enqueue fails, so BullMQ retries the job', async () => {
-    const failure = new Error('enqueue failed');
-    const { deps, handler } = setup({
-      enqueue: vi.fn(async () => {
-        throw failure;
-      }),
-    });
-
-    await expect(handler(fakeJob(validData))).rejects.toBe(failure);
-    expect(deps.logger.error).toHaveBeenCalledWith(
-      expect.objectContaining({ jobId: 'job-1', attempt: 1, willRetry: true, err: failure }),
-      'InvoiceDelivery failed',
-    );
+    expect(steps.updateDatabase).not.toHaveBeenCalled();
+    expect(steps.archivePdfInColdStorage).not.toHaveBeenCalled();
+    expect(steps.composeEmail).not.toHaveBeenCalled();
+    expect(result).toEqual({ ...results, durationMs: 250 });
   });
 
   it('fails at once, without retries, when the data breaks the contract', async () => {
-    const { deps, handler } = setup();
+    const { logger, handler } = setup();
 
     const invalid = { ...validData, invoiceId: 12345 };
     await expect(handler(fakeJob(invalid))).rejects.toBeInstanceOf(UnrecoverableError);
-    expect(deps.perform).not.toHaveBeenCalled();
-    expect(deps.logger.error).toHaveBeenCalledWith(
+    expect(logger.info).not.toHaveBeenCalledWith(expect.anything(), 'InvoiceDelivery completed');
+    expect(logger.error).toHaveBeenCalledWith(
       expect.objectContaining({ field: 'invoiceId', willRetry: false }),
       'InvoiceDelivery failed',
     );
