@@ -28,7 +28,13 @@ Options:
   --help        show this text`;
 
 /** What the kit consists of, relative to its root (spec files stay behind). */
-const KIT_PATHS = ['plopfile.ts', 'plop-templates', 'scripts/bin', 'scripts/jobkit'];
+const KIT_PATHS = [
+  'plopfile.ts',
+  'plop-templates',
+  'scripts/bin',
+  'scripts/jobkit',
+  'scripts/job-answers.schema.json',
+];
 const LEFT_BEHIND = /\.spec\.ts$/;
 
 /** The package scripts a host gets, as `node` commands: they need no particular pnpm. */
