@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../scripts/jobkit/doctor/inspect-host.js';
@@ -127,5 +128,72 @@ describe('pnpm jobs:doctor', () => {
       'no-queue-method',
       'no-queue-method',
     ]);
+  });
+
+  it('sees producers anywhere in the API, as hosts write them, and reports a queue produced without a constant', async () => {
+    host = createTempHost();
+    const service = 'apps/api/src/queue/queue.service.ts';
+    host.write(
+      service,
+      host
+        .read(service)
+        .replace(/\n  \/\*\*\n   \* Queues a Webhook delivery job\.[\s\S]*?\n  \}\n/, '\n'),
+    );
+    mkdirSync(join(host.root, 'apps/api/src/reports'));
+    host.write(
+      'apps/api/src/reports/reports.service.ts',
+      [
+        "import { Queue } from 'bullmq';",
+        "import { QUEUE_NAMES } from '@forgestack/shared';",
+        "import type { QueueService } from '../queue/queue.service';",
+        '',
+        "const DIGEST_QUEUE = 'webhook-delivery';",
+        '',
+        'export class ReportsService {',
+        '  constructor(private readonly queueService: QueueService) {}',
+        '',
+        '  async ready(): Promise<void> {',
+        "    // await this.queueService.addJob('in-a-comment', {});",
+        '    const text = "addJob(\'in-a-string\')";',
+        "    await this.queueService.addJob('email', { text });",
+        '    await this.queueService.addJob(`webhook-delivery`, {});',
+        '    await this.queueService.getQueue(QUEUE_NAMES.WEBHOOK_DELIVERY).close();',
+        '    await new Queue(DIGEST_QUEUE).close();',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const { exitCode, report } = await doctor(host.root);
+    expect(exitCode).toBe(1);
+    expect(report.findings.map((finding) => [finding.kind, finding.place])).toEqual([
+      ['produced-without-queue', 'apps/api/src/reports/reports.service.ts:13'],
+    ]);
+    expect(report.findings[0]?.message).toContain("'email', which has no constant in QUEUE_NAMES");
+    const webhook = report.queues.find((queue) => queue.key === 'WEBHOOK_DELIVERY');
+    expect(webhook?.queueMethod).toBeNull();
+    expect(webhook?.producers).toEqual([
+      'apps/api/src/reports/reports.service.ts:14',
+      'apps/api/src/reports/reports.service.ts:15',
+      'apps/api/src/reports/reports.service.ts:16',
+    ]);
+  });
+
+  it('does not count registrations inside a block comment', async () => {
+    host = createTempHost();
+    const worker = 'apps/worker/src/worker.ts';
+    host.write(
+      worker,
+      host
+        .read(worker)
+        .replace(
+          /(\n  createWorker<WelcomeEmailJobData>[\s\S]*handleWebhookDelivery\);\n)/,
+          '\n  /* paused$1  */\n',
+        ),
+    );
+    const { exitCode, report } = await doctor(host.root);
+    expect(exitCode).toBe(1);
+    expect(report.queues.every((queue) => queue.registration === null)).toBe(true);
+    expect(kinds(report)).toContain('handler-not-registered');
   });
 });

@@ -45,7 +45,10 @@ describe('the compiled kit', () => {
     expect(misplaced).toEqual([]);
     // tsc's module-per-file output is bundled away, not left beside the bundles.
     expect(scripts).not.toContain('core/actions.js');
-    expect(scripts.length).toBeLessThan(40);
+    // The entries, the commands they load on demand (generate, remove, recover, a
+    // spec, the configuration) and the chunks esbuild shares between those: tens, not
+    // the hundred-odd modules of the sources.
+    expect(scripts.length).toBeLessThan(45);
   });
 });
 

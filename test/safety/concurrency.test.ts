@@ -41,7 +41,7 @@ describe('two runs at once', () => {
     expect(codes, runs.map((run) => run.stderr).join('\n')).toEqual([0, 1]);
     const loser = runs.find((run) => run.exitCode === 1);
     expect(loser?.stderr).toMatch(
-      /^error: \.jobkit\.lock: another job kit run \((pid \d+|a run that is starting)\) is changing this repository; wait for it to finish, then run again$/m,
+      /^error: \.jobkit\.lock: another job kit run \(pid \d+, started [^)]+\) is changing this repository; wait for it to finish and run again\. If no run is going on, delete \.jobkit\.lock and run again$/m,
     );
     expect(loser?.stderr).toContain('Nothing was written.');
     expect(existsSync(join(racing.root, LOCK_FILE))).toBe(false);

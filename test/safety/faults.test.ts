@@ -91,8 +91,8 @@ const BREAKAGES: Breakage[] = [
   {
     title: 'a second QUEUE_NAMES object',
     file: QUEUES,
-    breakIt: (text) => `${text}/* export const QUEUE_NAMES = { OLD: 'old' } as const; */\n`,
-    expected: [`${QUEUES}:9: the closing brace`, 'matches 2 places (lines 9, 13)'],
+    breakIt: (text) => `${text}export const QUEUE_NAMES = { OLD: 'old' } as const;\n`,
+    expected: [`${QUEUES}:5: \`export const QUEUE_NAMES\` is declared 2 times (lines 5, 13)`],
   },
   {
     title: 'no registration and no `const { createWorker } = pool;`',

@@ -6,6 +6,8 @@ import { loadLayout } from '../host/config.js';
 import { readQueueEntries } from '../host/read-host.js';
 import { readSpec, type SpecReading } from '../spec/read-spec.js';
 
+export { locateInSpec } from '../spec/read-spec.js';
+
 /** A spec read for `--from-spec`, and where it came from. */
 export interface SpecArgument {
   reading: SpecReading;

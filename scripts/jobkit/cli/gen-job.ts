@@ -5,6 +5,7 @@ import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { AnswersRejectedError } from '../core/errors.js';
 import { describeFsError, MAX_INPUT_BYTES, readBounded } from '../core/files.js';
 import { parseJson } from '../core/json.js';
+import { FIELD_TYPE_SPELLINGS } from '../job/field-types.js';
 import { printReport } from './output.js';
 
 const USAGE = `Usage: pnpm gen:job --answers <file.json | -> [options]
@@ -128,8 +129,6 @@ export async function main(argv: string[], context: CliContext): Promise<number>
     });
     json = values.json;
     if (values.help) {
-      // Loaded here only: the field types are the list the answers are checked against.
-      const { FIELD_TYPE_SPELLINGS } = await import('../job/field-types.js');
       const types = `${FIELD_TYPE_SPELLINGS.join(', ')}\n`.replace(
         /(.{1,74})(, |\n)/g,
         (_, line: string, end: string) => `  ${line}${end === ', ' ? ',' : ''}\n`,
@@ -209,7 +208,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       ]);
       report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
       if (spec) {
-        const { locateInSpec } = await import('../spec/read-spec.js');
+        const { locateInSpec } = await import('./from-spec.js');
         report.errors = locateInSpec(report.errors, spec.reading, spec.source);
       }
     } else {

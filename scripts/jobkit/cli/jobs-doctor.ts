@@ -6,12 +6,34 @@ import { describeFsError, isFsError } from '../core/files.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { inspectHost, type DoctorReport } from '../doctor/inspect-host.js';
 import { loadLayout } from '../host/config.js';
+import type { HostLayout } from '../host/layout.js';
+import { readWorkspace } from '../host/workspace.js';
 
 const USAGE = `Usage: pnpm jobs:doctor [--json] [--root <dir>]
 
-Lists every queue in QUEUE_NAMES with its handler, worker registration and
-QueueService method, and reports drift between them. Exit code 1 when an error
+Lists every queue in QUEUE_NAMES with its handler, worker registration,
+QueueService method and the places in the API that queue its jobs, and reports
+drift between them. Exit code 1 when an error
 is found (warnings alone exit 0).`;
+
+/** The API package's TypeScript sources, tests left out: where producers are looked for. */
+function apiFiles(root: string, layout: HostLayout): string[] {
+  const project = readWorkspace(root).find((candidate) =>
+    layout.queueServiceFile.startsWith(`${candidate.dir}/`),
+  );
+  const list = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        return ['node_modules', 'dist', 'test', '__tests__'].includes(entry.name) ? [] : list(path);
+      }
+      return /\.[cm]?ts$/.test(entry.name) && !/\.(?:spec|test|d)\.[cm]?ts$/.test(entry.name)
+        ? [path]
+        : [];
+    });
+  const dir = project?.dir ?? layout.queueServiceFile.split('/').slice(0, 2).join('/');
+  return existsSync(join(root, dir)) ? list(dir).sort() : [layout.queueServiceFile];
+}
 
 function print(report: DoctorReport, out: NodeJS.WritableStream): void {
   const lines = [`Queues (${report.queues.length})`];
@@ -24,6 +46,7 @@ function print(report: DoctorReport, out: NodeJS.WritableStream): void {
     lines.push(
       `    queue method  ${queue.queueMethod ? `${queue.queueMethod.name}  ${queue.queueMethod.place}` : '-'}`,
     );
+    lines.push(`    queued at     ${queue.producers.join(', ') || '-'}`);
   }
   if (report.findings.length === 0) lines.push('No drift found.');
   for (const finding of report.findings)
@@ -66,7 +89,12 @@ export async function main(
           .sort()
           .map((name) => `${layout.handlersDir}/${name}`)
       : [];
-    const report = inspectHost(new VirtualTree(diskSource(root)), layout, handlerFiles);
+    const report = inspectHost(
+      new VirtualTree(diskSource(root)),
+      layout,
+      handlerFiles,
+      apiFiles(root, layout),
+    );
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else print(report, process.stdout);
     return report.ok ? 0 : 1;

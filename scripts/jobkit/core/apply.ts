@@ -9,6 +9,7 @@ import { unifiedDiff } from './diff.js';
 import { KitError } from './errors.js';
 import { formatChanges, type FormatRun } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
+import { keepLineEndings } from './scan.js';
 import type { FileChange } from './tree.js';
 import { verifyChanges, type StartedTestRunner, type VerifyTree } from './verify.js';
 
@@ -74,11 +75,17 @@ export async function applyChanges(
   options: ApplyOptions,
   report: RunReport,
 ): Promise<void> {
-  const formatted = await formatChanges(
-    options.root,
-    planned,
-    report.checks,
-    options.formatting ? { run: options.formatting } : {},
+  const formatted = (
+    await formatChanges(
+      options.root,
+      planned,
+      report.checks,
+      options.formatting ? { run: options.formatting } : {},
+    )
+  ).map((change) =>
+    change.before === null || change.after === null
+      ? change
+      : { ...change, after: keepLineEndings(change.before, change.after) },
   );
   // The report and the diff show the job's files; the kit's own bookkeeping (the
   // record of generated files, copies kept by --force) is written with them.

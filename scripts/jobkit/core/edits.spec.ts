@@ -18,11 +18,11 @@ function insertEntryAt(source: string, offset: number, entry: string): string {
   return applyEdits(source, edits.comma ? [edits.comma, edits.entry] : [edits.entry]);
 }
 
-const END: Anchor = { description: 'the end marker', pattern: /^\/\/ end$/m, position: 'before' };
+const END: Anchor = { description: 'the end marker', pattern: /^end\(\);$/m, position: 'before' };
 
 describe('locateAnchor', () => {
   it('finds the one match, before or after it', () => {
-    const source = 'a\n// end\nb\n';
+    const source = 'a\nend();\nb\n';
     expect(locateAnchor('f.ts', source, END)).toBe(2);
     expect(locateAnchor('f.ts', source, { ...END, position: 'after' })).toBe(8);
   });
@@ -30,12 +30,12 @@ describe('locateAnchor', () => {
   it('refuses no match, naming the file and what it looked for', () => {
     expect(() => locateAnchor('f.ts', 'a\nb\n', END)).toThrow(AnchorError);
     expect(() => locateAnchor('f.ts', 'a\nb\n', END)).toThrow(
-      'f.ts: found no the end marker (pattern /^\\/\\/ end$/) in its 3 lines',
+      'f.ts: found no the end marker (pattern /^end\\(\\);$/) in its 3 lines',
     );
   });
 
   it('refuses several matches, naming the file and every line', () => {
-    expect(() => locateAnchor('f.ts', 'x\n// end\ny\n// end\n', END)).toThrow(
+    expect(() => locateAnchor('f.ts', 'x\nend();\ny\nend();\n', END)).toThrow(
       'f.ts:2: the end marker matches 2 places (lines 2, 4); the kit needs exactly one',
     );
   });
@@ -43,12 +43,25 @@ describe('locateAnchor', () => {
   it('falls back to the next anchor only when the first matches nowhere', () => {
     const fallback: Anchor = { description: 'b', pattern: /b/, position: 'after' };
     expect(locateAnchor('f.ts', 'a b', [END, fallback])).toBe(3);
-    expect(() => locateAnchor('f.ts', '// end\n// end\nb', [END, fallback])).toThrow(
+    expect(() => locateAnchor('f.ts', 'end();\nend();\nb', [END, fallback])).toThrow(
       'matches 2 places',
     );
     expect(() => locateAnchor('f.ts', 'c', [END, fallback])).toThrow(
-      'found no the end marker (pattern /^\\/\\/ end$/) or b (pattern /b/)',
+      'found no the end marker (pattern /^end\\(\\);$/) or b (pattern /b/)',
     );
+  });
+
+  it('matches code only: never inside comments, strings or template literals', () => {
+    const hidden = [
+      '// end();',
+      '/*\nend();\n*/',
+      "const s = '\\\nend();';",
+      'const t = `\nend();\n${x}`;',
+    ];
+    for (const text of hidden) {
+      expect(() => locateAnchor('f.ts', `${text}\n`, END), text).toThrow('found no the end marker');
+      expect(locateAnchor('f.ts', `${text}\nend();\n`, END), text).toBe(text.length + 1);
+    }
   });
 
   it('moves above the comments right over the match when asked, and only over those', () => {

@@ -1,15 +1,22 @@
 import { AnchorError } from './errors.js';
+import { codeOf } from './scan.js';
 
 /**
- * A place in a file, found by a regular expression that must match exactly once:
- * no match means the file is not shaped as expected, several mean the place is
- * ambiguous, and either way the kit stops rather than guess.
+ * A place in a file that must be found exactly once: no match means the file is
+ * not shaped as expected, several mean the place is ambiguous, and either way the
+ * kit stops rather than guess. It is looked for in the file's code only (see
+ * codeOf): text in comments, strings and template literals never matches.
  */
 export interface Anchor {
   /** What the pattern looks for, in words, e.g. "the QUEUE_NAMES object's closing `} as const;`". */
   description: string;
-  /** Without the `g` flag. */
-  pattern: RegExp;
+  /**
+   * Without the `g` flag, matched against the file's code (comments and the
+   * contents of literals blanked), so it sees code tokens and their layout only.
+   */
+  pattern?: RegExp;
+  /** Instead of a pattern: the spans `[start, end]` where the place is, read from the file. */
+  find?: (source: string) => [number, number][];
   /** Insert before the match or after it. */
   position: 'before' | 'after';
   /** Place the text relative to this capture group instead of the whole match. */
@@ -59,10 +66,25 @@ function lineOf(source: string, offset: number): number {
   return line;
 }
 
-function matchesOf(source: string, pattern: RegExp): RegExpExecArray[] {
+/** The spans where `anchor` matches `source`: in its code, and at the group when it names one. */
+function matchesOf(source: string, anchor: Anchor): [number, number][] {
+  if (anchor.find) return anchor.find(source);
+  const pattern = anchor.pattern as RegExp;
   // `d` records where capture groups matched, for anchors placed at a group.
   const flags = new Set([...pattern.flags, 'g', 'd']);
-  return [...source.matchAll(new RegExp(pattern.source, [...flags].join('')))];
+  return [...codeOf(source).matchAll(new RegExp(pattern.source, [...flags].join('')))].map(
+    (match): [number, number] =>
+      (anchor.group === undefined ? undefined : match.indices?.[anchor.group]) ?? [
+        match.index,
+        match.index + match[0].length,
+      ],
+  );
+}
+
+function describe(anchor: Anchor): string {
+  return anchor.pattern
+    ? `${anchor.description} (pattern /${anchor.pattern.source}/)`
+    : anchor.description;
 }
 
 /**
@@ -76,29 +98,20 @@ export function locateAnchor(
 ): number {
   const candidates = Array.isArray(anchors) ? anchors : [anchors as Anchor];
   for (const anchor of candidates) {
-    const matches = matchesOf(source, anchor.pattern);
+    const matches = matchesOf(source, anchor);
     if (matches.length === 0) continue;
     if (matches.length > 1) {
-      const at = (match: RegExpExecArray): number =>
-        (anchor.group === undefined ? undefined : match.indices?.[anchor.group]?.[0]) ??
-        match.index;
-      const lines = matches.map((match) => lineOf(source, at(match)));
+      const lines = matches.map(([start]) => lineOf(source, start));
       throw new AnchorError(
-        `${file}:${lines[0]}: ${anchor.description} matches ${matches.length} places (lines ${lines.join(', ')}); the kit needs exactly one to know where the new code goes (pattern /${anchor.pattern.source}/)`,
+        `${file}:${lines[0]}: ${anchor.description} matches ${matches.length} places (lines ${lines.join(', ')}); the kit needs exactly one to know where the new code goes${anchor.pattern ? ` (pattern /${anchor.pattern.source}/)` : ''}`,
         file,
       );
     }
-    const [match] = matches as [RegExpExecArray];
-    const [start, end] =
-      anchor.group === undefined
-        ? [match.index, match.index + match[0].length]
-        : (match.indices?.[anchor.group] ?? [match.index, match.index + match[0].length]);
+    const [[start, end]] = matches as [[number, number]];
     if (anchor.position === 'after') return end;
     return anchor.leadingComments ? aboveLeadingComments(source, start) : start;
   }
-  const wanted = candidates
-    .map((anchor) => `${anchor.description} (pattern /${anchor.pattern.source}/)`)
-    .join(' or ');
+  const wanted = candidates.map(describe).join(' or ');
   const hints = candidates.flatMap((anchor) => (anchor.hint ? [anchor.hint] : []));
   throw new AnchorError(
     `${file}: found no ${wanted} in its ${lineOf(source, source.length)} lines; the kit needs exactly one to know where the new code goes${hints.length > 0 ? `. ${hints.join('. ')}` : ''}`,
@@ -106,17 +119,22 @@ export function locateAnchor(
   );
 }
 
-/** Whether `line` is already in `source`, compared literally (ignoring surrounding spaces). */
+/**
+ * Whether `line` is already a line of code in `source`, compared literally
+ * (ignoring surrounding spaces); a line inside a comment or a literal does not count.
+ */
 export function hasLine(source: string, line: string): boolean {
   const wanted = line.trim();
   if (wanted === '') return source.split('\n').some((existing) => existing.trim() === '');
+  const code = codeOf(source);
   // Found by search rather than by splitting the file: files can be long.
   for (let at = source.indexOf(wanted); at !== -1; at = source.indexOf(wanted, at + 1)) {
     const lineStart = source.lastIndexOf('\n', at - 1) + 1;
     const lineEnd = source.indexOf('\n', at + wanted.length);
     const before = source.slice(lineStart, at);
     const after = source.slice(at + wanted.length, lineEnd === -1 ? source.length : lineEnd);
-    if (before.trim() === '' && after.trim() === '') return true;
+    if (before.trim() === '' && after.trim() === '' && code.charAt(at) === wanted.charAt(0))
+      return true;
   }
   return false;
 }
@@ -160,15 +178,12 @@ export function entryEdits(
   offset: number,
   entry: string,
 ): { comma?: Edit; entry: Edit } {
+  // Walked back in the code, where comments are blank: the comma goes after the
+  // entry itself, never after a comment that follows it.
+  const code = codeOf(source);
   let end = offset;
-  for (;;) {
-    while (end > 0 && /\s/.test(source.charAt(end - 1))) end -= 1;
-    const lineStart = source.lastIndexOf('\n', end - 1) + 1;
-    const comment = trailingLineComment(source.slice(lineStart, end));
-    if (comment === undefined) break;
-    end = lineStart + comment;
-  }
-  const previous = source.charAt(end - 1);
+  while (end > 0 && /\s/.test(code.charAt(end - 1))) end -= 1;
+  const previous = code.charAt(end - 1);
   const needsComma = end > 0 && previous !== ',' && previous !== '{' && previous !== '[';
   // On a line of its own: prettier keeps an object expanded only if its first
   // entry starts on a new line, and `{}` has none yet.
@@ -178,20 +193,6 @@ export function entryEdits(
     ...(needsComma ? { comma: { start: end, end, text: ',' } } : {}),
     entry: { start: offset, end: offset, text },
   };
-}
-
-/** Where a `//` comment starts in `line`, ignoring `//` inside quotes; undefined if none. */
-function trailingLineComment(line: string): number | undefined {
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i += 1) {
-    const char = line.charAt(i);
-    if (quote) {
-      if (char === '\\') i += 1;
-      else if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'" || char === '`') quote = char;
-    else if (char === '/' && line.charAt(i + 1) === '/') return i;
-  }
-  return undefined;
 }
 
 /** Removes the first line equal to `line` (ignoring surrounding spaces); undefined if absent. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HostError } from '../core/errors.js';
+import { codeOf } from '../core/scan.js';
 import { diskSource, type FileSource } from '../core/tree.js';
 import { DEFAULT_LAYOUT, type HostLayout } from './layout.js';
 import { projectOf, readWorkspace, type Project } from './workspace.js';
@@ -80,7 +81,7 @@ function detectScope(projects: Project[], queuesFile: string): string | undefine
 /** The name called most often as `<name><Type>(QUEUE_NAMES.X, …)` in worker.ts. */
 export function detectRegistrationHelper(workerSource: string): string | undefined {
   const counts = new Map<string, number>();
-  for (const match of workerSource.matchAll(
+  for (const match of codeOf(workerSource).matchAll(
     /\b([A-Za-z_$][\w$]*)\s*<[^>()]*>\s*\(\s*QUEUE_NAMES\./g,
   )) {
     const name = match[1] ?? '';
@@ -91,8 +92,9 @@ export function detectRegistrationHelper(workerSource: string): string | undefin
 
 /** `addJob` when the QueueService's `addJob` takes BullMQ's `JobsOptions`, else `getQueue`. */
 function detectEnqueueVia(serviceSource: string): HostLayout['enqueueVia'] | undefined {
-  const addJob = /\baddJob\s*(?:<[^>]*>)?\s*\(([^)]*)\)/.exec(serviceSource);
-  if (!addJob) return /\bgetQueue\s*\(/.test(serviceSource) ? 'getQueue' : undefined;
+  const code = codeOf(serviceSource);
+  const addJob = /\baddJob\s*(?:<[^>]*>)?\s*\(([^)]*)\)/.exec(code);
+  if (!addJob) return /\bgetQueue\s*\(/.test(code) ? 'getQueue' : undefined;
   return /\bJobsOptions\b/.test(addJob[1] ?? '') ? 'addJob' : 'getQueue';
 }
 

@@ -1,4 +1,6 @@
 import { HostError } from '../core/errors.js';
+import { parseTypeScript, staticString, type SyntaxNode } from '../core/parse.js';
+import { closingBracket, codeOf, lineAt } from '../core/scan.js';
 import type { VirtualTree } from '../core/tree.js';
 import { isFieldKind, type FieldType } from '../job/field-types.js';
 import type { HostLayout } from './layout.js';
@@ -9,10 +11,6 @@ export interface QueueEntry {
   name: string;
   line: number;
 }
-
-/** The body of `QUEUE_NAMES = { … }`: group 1. */
-export const QUEUE_NAMES_OBJECT = /export\s+const\s+QUEUE_NAMES\s*=\s*\{([^}]*)\}/;
-const QUEUE_ENTRY = /^[ \t]*([A-Za-z_$][\w$]*)\s*:\s*(['"])([^'"\n]*)\2/gm;
 
 /** The text of a host file the kit needs; `configKey` is the `jobkit` setting that moves it. */
 export function readText(
@@ -31,26 +29,128 @@ export function readText(
   return text;
 }
 
+/** `export const QUEUE_NAMES = {` in code (not in a comment or a string). */
+const QUEUE_NAMES_DECLARATION = /\bexport\s+const\s+QUEUE_NAMES\b[^=;]*=\s*\{/g;
+/** An entry `KEY: 'name'` as code shows it (the string's contents blanked). */
+const PLAIN_ENTRY = /^([A-Za-z_$][\w$]*)\s*:\s*(['"])( *)\2$/;
+
+/** The QUEUE_NAMES object literal: where its braces are, and its entries. */
+export interface QueueNamesObject {
+  open: number;
+  close: number;
+  entries: QueueEntry[];
+  /** Whether `as const` follows the object. */
+  asConst: boolean;
+}
+
+/** The entries of the object between `open` and `close`, read by the parser. */
+function parsedEntries(file: string, source: string, open: number, close: number): QueueEntry[] {
+  const wrapped = `(${source.slice(open, close + 1)})`;
+  const expression = (
+    parseTypeScript(file, wrapped, { offset: open - 1, fileText: source }).program as {
+      body: { expression: SyntaxNode }[];
+    }
+  ).body[0]?.expression;
+  const properties = (expression?.properties ?? []) as SyntaxNode[];
+  return properties.map((property) => {
+    const line = lineAt(source, open - 1 + property.start);
+    const place = `${file}:${line}`;
+    const key = property.key as SyntaxNode | undefined;
+    if (property.type === 'SpreadElement') {
+      const spread = source.slice(open - 1 + property.start, open - 1 + property.end);
+      throw new HostError(
+        `${place}: QUEUE_NAMES spreads \`${spread}\`, whose queues the kit cannot read, so a new queue could repeat one of them; list those entries in QUEUE_NAMES itself, then run again`,
+        file,
+      );
+    }
+    const keyName =
+      property.type !== 'ObjectProperty' || property.computed
+        ? undefined
+        : key?.type === 'Identifier'
+          ? (key.name as string)
+          : staticString(key);
+    const name =
+      property.type === 'ObjectProperty' ? staticString(property.value as SyntaxNode) : undefined;
+    if (keyName === undefined || name === undefined) {
+      const text = source.slice(open - 1 + property.start, open - 1 + property.end).split('\n')[0];
+      throw new HostError(
+        `${place}: the QUEUE_NAMES entry \`${text}\` is not \`KEY: 'queue-name'\` with a plain key and a string, so the kit cannot tell which queue it names; write it so, then run again`,
+        file,
+      );
+    }
+    return { key: keyName, name, line };
+  });
+}
+
+/**
+ * Finds `export const QUEUE_NAMES = { … }` in code and reads its entries. Entries
+ * written `KEY: 'name'` are read from the scan; any other shape (a quoted key, a
+ * template literal, a spread) is read by the parser, and one the kit cannot
+ * compare with a new queue is refused. Undefined when there is no declaration.
+ */
+export function findQueueNamesObject(file: string, source: string): QueueNamesObject | undefined {
+  const code = codeOf(source);
+  const declarations = [...code.matchAll(QUEUE_NAMES_DECLARATION)];
+  if (declarations.length === 0) return undefined;
+  if (declarations.length > 1) {
+    const lines = declarations.map((match) => lineAt(source, match.index));
+    throw new HostError(
+      `${file}:${lines[0]}: \`export const QUEUE_NAMES\` is declared ${declarations.length} times (lines ${lines.join(', ')}); the kit needs exactly one to know where the new queue goes`,
+      file,
+    );
+  }
+  const [declaration] = declarations as [RegExpExecArray];
+  const open = declaration.index + declaration[0].length - 1;
+  const close = closingBracket(code, open);
+  if (close === -1) {
+    throw new HostError(
+      `${file}:${lineAt(source, open)}: the QUEUE_NAMES object is never closed; fix the file, then run again`,
+      file,
+    );
+  }
+  const AS_CONST = /\s*as\s+const\b/y;
+  AS_CONST.lastIndex = close + 1;
+  const asConst = AS_CONST.test(code);
+  const entries: QueueEntry[] = [];
+  // Line numbers counted as the entries go: QUEUE_NAMES may hold thousands of them.
+  let line = lineAt(source, open);
+  let counted = open;
+  let depth = 0;
+  let entryStart = open + 1;
+  for (let at = open + 1; at <= close; at += 1) {
+    const char = code.charAt(at);
+    if (char === '{' || char === '[' || char === '(') depth += 1;
+    else if ((char === '}' || char === ']' || char === ')') && at !== close) depth -= 1;
+    if (at !== close && (char !== ',' || depth !== 0)) continue;
+    const text = code.slice(entryStart, at);
+    const trimmed = text.trim();
+    const plain = PLAIN_ENTRY.exec(trimmed);
+    if (trimmed !== '') {
+      const quote = entryStart + text.indexOf(trimmed) + trimmed.length - 1;
+      const name = plain ? source.slice(quote - (plain[3] ?? '').length, quote) : '';
+      // A string with an escape in it is read by the parser, which knows them all.
+      if (!plain || name.includes('\\'))
+        return { open, close, entries: parsedEntries(file, source, open, close), asConst };
+      const start = entryStart + text.indexOf(trimmed);
+      for (let i = counted; i < start; i += 1) if (source.charCodeAt(i) === 10) line += 1;
+      counted = start;
+      entries.push({ key: plain[1] ?? '', name, line });
+    }
+    entryStart = at + 1;
+  }
+  return { open, close, entries, asConst };
+}
+
 export function readQueueEntries(tree: VirtualTree, layout: HostLayout): QueueEntry[] {
   const source = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object', 'queuesFile');
-  const object = QUEUE_NAMES_OBJECT.exec(source);
+  const object = findQueueNamesObject(layout.queuesFile, source);
   if (!object) {
     throw new HostError(
       `${layout.queuesFile}: no \`export const QUEUE_NAMES = { … } as const\` found; the kit adds each queue to that object. If QUEUE_NAMES lives in another file, set "jobkit": { "queuesFile": "<path>" } in package.json`,
       layout.queuesFile,
     );
   }
-  const bodyStart = object.index + object[0].indexOf('{') + 1;
-  const body = object[1] ?? '';
-  // Line numbers counted as the entries go, not from the start for each entry:
-  // QUEUE_NAMES may hold thousands of them.
-  let line = source.slice(0, bodyStart).split('\n').length;
-  let counted = 0;
-  return [...body.matchAll(QUEUE_ENTRY)].map((match) => {
-    for (let i = counted; i < match.index; i += 1) if (body.charCodeAt(i) === 10) line += 1;
-    counted = match.index;
-    return { key: match[1] ?? '', name: match[3] ?? '', line };
-  });
+  return object.entries;
 }
 
 /** A field of an existing job's contract, as its data spec declares it. */

@@ -1,16 +1,22 @@
 import type { Action } from '../core/actions.js';
 import { hasLine } from '../core/edits.js';
-import { importLineEdit, namedImportsEdits } from '../core/imports.js';
+import { importDeclarations, importLineEdit, namedImportsEdits } from '../core/imports.js';
+import { codeOf } from '../core/scan.js';
 import type { TemplateEngine } from '../core/templates.js';
 import { moduleSpecifier, type HostLayout } from '../host/layout.js';
-import { QUEUE_NAMES_END, QUEUE_SERVICE_METHODS_END, registrationAnchors } from './anchors.js';
+import { QUEUE_SERVICE_METHODS_END, queueNamesEnd, registrationAnchors } from './anchors.js';
 import type { ResolvedJob } from './resolve-job.js';
 import { supportFiles, supportPaths, supportTemplateData } from './support-files.js';
 import { jobTemplateData } from './template-data.js';
 
 /** Whether `source` already imports QUEUE_NAMES from anywhere (the shared package or a local re-export). */
 function importsQueueNames(source: string): boolean {
-  return /^import\s+(?:type\s+)?\{[^}]*\bQUEUE_NAMES\b[^}]*\}\s*from/m.test(source);
+  const code = codeOf(source);
+  return importDeclarations(source).some(
+    (declaration) =>
+      declaration.named !== undefined &&
+      /\bQUEUE_NAMES\b/.test(code.slice(declaration.named.start, declaration.named.end)),
+  );
 }
 
 /** Templates mirror the paths they produce; snippets add `.<part>` to the file they go into. */
@@ -60,7 +66,7 @@ export function jobActions(
     {
       type: 'modify',
       path: layout.queuesFile,
-      anchor: QUEUE_NAMES_END,
+      anchor: queueNamesEnd(layout.queuesFile),
       content: render(TEMPLATES.queueEntry),
       asEntry: true,
       context: 'entry',

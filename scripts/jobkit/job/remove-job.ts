@@ -7,6 +7,7 @@ import type { CommitFs } from '../core/commit.js';
 import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
 import { removeNamedImports } from '../core/imports.js';
+import { codeOf } from '../core/scan.js';
 import { takeRepository } from '../core/take-repository.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
@@ -85,7 +86,7 @@ function escapeRegExp(text: string): string {
  * them), so removing the last job that uses them takes them away again.
  */
 function withoutUnused(source: string, module: string, names: readonly string[]): string {
-  const code = source.replace(/^import\b[\s\S]*?['"][ \t]*;?[ \t]*$/gm, '');
+  const code = codeOf(source).replace(/^import\b[\s\S]*?['"][ \t]*;?[ \t]*$/gm, '');
   const unused = names.filter((name) => !new RegExp(String.raw`\b${name}\b`).test(code));
   // One by one: a name imported from somewhere else is not this module's to remove.
   return unused.reduce(
@@ -218,7 +219,7 @@ async function planRemoval(
 
   const queues = readText(tree, layout.queuesFile, 'the QUEUE_NAMES object');
   const entryLine = new RegExp(
-    String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${escapeRegExp(entry.name)}\1\s*,?[ \t]*\n`,
+    String.raw`^[ \t]*${names.constant}\s*:\s*(['"])${escapeRegExp(entry.name)}\1\s*,?[ \t]*\r?\n`,
     'm',
   );
   const entryMatch = entryLine.exec(queues);
@@ -276,7 +277,7 @@ async function planRemoval(
     }),
     'gm',
   );
-  const registrations = [...worker.matchAll(registration)];
+  const registrations = [...codeOf(worker).matchAll(registration)];
   if (registrations.length !== 1) {
     notCertain(
       layout.workerFile,

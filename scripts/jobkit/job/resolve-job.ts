@@ -1,7 +1,8 @@
 import { camelCase } from 'change-case';
 import { AnswersRejectedError, HostError, type Problem } from '../core/errors.js';
 import type { VirtualTree } from '../core/tree.js';
-import { jobFiles, type HostLayout, type JobFiles } from '../host/layout.js';
+import { boundNames, classMembers, exportedNames } from '../host/bindings.js';
+import { jobFiles, moduleSpecifier, type HostLayout, type JobFiles } from '../host/layout.js';
 import { readEmailApi, type EmailApi } from '../host/email-api.js';
 import { readRegisteredDataType, type PackageFiles } from '../host/host-types.js';
 import { readContractFields, readQueueEntries, type QueueEntry } from '../host/read-host.js';
@@ -365,6 +366,71 @@ function orderedSteps(
 }
 
 /**
+ * Names the job adds that the modules it joins already have: the contract's exports
+ * against everything the shared index exports (an `export *` of both would be
+ * ambiguous, TS2308), and the names imported into the worker and the QueueService
+ * against what those files already bind.
+ */
+function identifierClashes(
+  name: string,
+  names: JobNames,
+  tree: VirtualTree,
+  layout: HostLayout,
+  prefix: string,
+): Problem[] {
+  const dataType = `${names.pascal}JobData`;
+  const contract = [dataType, `${names.constant}_JOB`, `parse${names.pascal}JobData`];
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  const clash = (identifier: string, message: string): void => {
+    if (reported.has(identifier)) return;
+    reported.add(identifier);
+    problems.push({ path: `${prefix}name`, message: `"${name}" gives ${identifier}, ${message}` });
+  };
+  // A contract named like the kit's (`<contractsDir>/<kebab>.job.ts`) exports its job's names.
+  const contractsPrefix = `${layout.contractsDir}/`;
+  const generated = (module: string): string[] | undefined => {
+    if (!module.startsWith(contractsPrefix) || !module.endsWith('.job.ts')) return undefined;
+    const kebab = module.slice(contractsPrefix.length, -'.job.ts'.length);
+    if (!/^[a-z0-9-]+$/.test(kebab)) return undefined;
+    // This job's own contract (its export line may be there already) is no other
+    // module; names spelled alike have the same letters, and only those can clash.
+    if (kebab === names.kebab || kebab.replace(/-/g, '') !== names.kebab.replace(/-/g, ''))
+      return [];
+    const other = jobNames(kebab);
+    return [`${other.pascal}JobData`, `${other.constant}_JOB`, `parse${other.pascal}JobData`];
+  };
+  const exported = exportedNames(tree, layout.sharedIndexFile, new Set(contract), generated);
+  for (const [identifier, place] of exported) {
+    clash(
+      identifier,
+      `which ${place} already exports through ${layout.sharedIndexFile}: the shared package would export it twice; choose another name`,
+    );
+  }
+  const shared = `${layout.scope}/shared`;
+  const handlerModule = moduleSpecifier(layout.workerFile, jobFiles(layout, names).handler);
+  const joins: [string, Map<string, string>][] = [
+    [
+      layout.workerFile,
+      new Map([
+        [names.handler, handlerModule],
+        [dataType, shared],
+      ]),
+    ],
+    [layout.queueServiceFile, new Map(contract.map((identifier) => [identifier, shared]))],
+  ];
+  for (const [file, imports] of joins) {
+    for (const [identifier, place] of boundNames(tree, file, new Set(imports.keys()), imports)) {
+      clash(
+        identifier,
+        `which ${place} already declares or imports: the kit's import of it there would clash; choose another name`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * Why a job name cannot be used in this repository: its constant, queue name, files
  * or enqueue method already exist. The prompts ask this as soon as a name is typed.
  */
@@ -398,12 +464,15 @@ export function nameClashes(
       layout.queueServiceFile,
     );
   }
-  if (new RegExp(`\\b${names.enqueueMethod}\\s*\\(`).test(queueService)) {
+  const [member] = classMembers(tree, layout.queueServiceFile, names.enqueueMethod);
+  if (member) {
     problems.push({
       path: `${prefix}name`,
-      message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has; choose another name`,
+      message: `"${name}" needs the method ${names.enqueueMethod}, which ${layout.queueServiceFile} already has (${member}); choose another name`,
     });
   }
+  // Names of a job that is there already clash everywhere: its own problems say enough.
+  if (problems.length === 0) problems.push(...identifierClashes(name, names, tree, layout, prefix));
   return problems;
 }
 
