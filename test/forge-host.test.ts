@@ -135,14 +135,10 @@ describe('the kit adopted into a host with ForgeStack traits', () => {
     expect(readFileSync(join(host.root, 'packages/shared/dist/index.d.ts'), 'utf8')).toBe(dist);
   }, 300_000);
 
-  // Pending issue 17 item 4 (producers as hosts write them). Turn into \`it\` once that lands.
-  it.fails(
-    'sees the API produce its queues with addJob(literal) and the one queue with no worker',
-    async () => {
-      const { report } = (await host.doctor()) as { report: DoctorReport };
-      const findings = report.findings.map((finding) => `${finding.severity}: ${finding.message}`);
-      expect(findings.filter((finding) => finding.startsWith('warning'))).toEqual([]);
-      expect(findings.some((finding) => /^error: .*'email'/.test(finding))).toBe(true);
-    },
-  );
+  it('sees the API produce its queues with addJob(literal) and the one queue with no worker', async () => {
+    const { report } = (await host.doctor()) as { report: DoctorReport };
+    const findings = report.findings.map((finding) => `${finding.severity}: ${finding.message}`);
+    expect(findings.filter((finding) => finding.startsWith('warning'))).toEqual([]);
+    expect(findings.some((finding) => /^error: .*'email'/.test(finding))).toBe(true);
+  });
 });
