@@ -21,7 +21,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
 const sourceDir = join(kitRoot, 'scripts', 'jobkit');
-const tsconfig = join(kitRoot, 'scripts', 'tsconfig.json');
+// The kit's own tsconfig, extending nothing, beside a package.json marking the sources
+// as ES modules: the kit compiles the same in a host whatever the host's tsconfig,
+// module type ("type" of its package.json) or TypeScript (5.x or 7).
+const tsconfig = join(sourceDir, 'tsconfig.json');
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'jobkit');
 
 function filesUnder(dir, extension) {
@@ -46,7 +49,7 @@ function sourceVersion() {
     fileURLToPath(import.meta.url),
     ...(existsSync(lockfile) ? [lockfile] : []),
     tsconfig,
-    join(kitRoot, 'tsconfig.base.json'),
+    join(sourceDir, 'package.json'),
     ...filesUnder(sourceDir, '.ts'),
     ...filesUnder(templatesDir, '.hbs'),
   ].sort()) {
@@ -89,6 +92,7 @@ function precompiledTemplates() {
 const ENTRIES = [
   'cli/gen-job.js',
   'cli/jobs-doctor.js',
+  'cli/adopt.js',
   'cli/write-schema.js',
   'plop/plopfile.js',
   'core/format-thread.js',
