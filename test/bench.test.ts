@@ -8,13 +8,15 @@ import { repoRoot } from './support/temp-host.js';
 /**
  * Keeps `pnpm bench` working: every suite runs once on a tiny setting (small hosts,
  * a short batch, a few hundred runtime jobs) and must produce every figure. Timings
- * are never asserted here; they depend on the machine and on what else runs.
+ * are never asserted here; they depend on the machine and on what else runs. About
+ * a minute on a quiet 2-core machine, ten on a loaded one: `pnpm test:long` runs it,
+ * not `pnpm test`, and its timeout only ends a hang.
  */
 describe('pnpm bench', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jobkit-bench-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs every suite once and writes every figure', { timeout: 600_000 }, async () => {
+  it('runs every suite once and writes every figure', { timeout: 1_800_000 }, async () => {
     const out = join(dir, 'results.json');
     const run = await execa(
       'node',

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HANG_MS } from './support/hang.js';
 import { runGenJob } from './support/run-kit.js';
+import { STOPPED_WHILE_ASKING } from '../scripts/jobkit/plop/register.js';
 import { createTempHost, type TempHost } from './support/temp-host.js';
 import { ESCAPES, KEY, Terminal } from './support/terminal.js';
 
@@ -134,13 +136,36 @@ describe('pnpm plop job without a terminal', () => {
         stdin: 'pipe',
         input: '',
         reject: false,
-        timeout: 30_000,
+        timeout: HANG_MS,
       });
       expect(result.timedOut).toBe(false);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('pnpm gen:job --answers <file.json | ->');
       expect(host.hash()).toBe(before);
     } finally {
+      host.remove();
+    }
+  });
+});
+
+describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
+  it('says on a line of its own that nothing was written, before pnpm reports the exit code', async () => {
+    const host = createTempHost();
+    const before = host.hash();
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+    delete env.CI;
+    const terminal = new Terminal('pnpm', ['plop', 'job'], host.root, env);
+    try {
+      await terminal.waitFor('Job name');
+      terminal.type(KEY.ctrlC);
+      expect(await terminal.exited).toBe(130);
+      const lines = terminal.screen.split(/\r?\n/);
+      const stopped = lines.indexOf(STOPPED_WHILE_ASKING);
+      expect(stopped, terminal.screen).toBeGreaterThan(-1);
+      expect(lines.slice(stopped + 1).join('\n')).toMatch(/^\s*ELIFECYCLE\s.*130/);
+      expect(host.hash()).toBe(before);
+    } finally {
+      terminal.kill();
       host.remove();
     }
   });

@@ -1,6 +1,7 @@
 import { diffLines } from 'diff';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeRegExp } from '../jobkit/core/regexp.js';
 import type { GeneratedFile } from './hosts.js';
 
 /** Text inserted right after `anchor` (unique in the file before and after); '' is the start. */
@@ -139,7 +140,7 @@ function plopfileSource(script: EditScript, kebab: string): string {
         type: 'modify',
         path: file.path,
         // plop passes the rendered template to String.replace: `$$` is a literal `$`.
-        pattern: `^${insertion.anchor.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        pattern: `^${escapeRegExp(insertion.anchor)}`,
         template: `$&${handlebarsLiteral(insertion.text).replace(/\$/g, '$$$$')}`,
       })),
     ),

@@ -11,6 +11,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { readIfPresent } from '../jobkit/core/files.js';
+import { escapeRegExp } from '../jobkit/core/regexp.js';
 import { jobNames, type JobNames } from '../jobkit/job/names.js';
 
 /** The folders a generated job writes into; restoring a host only looks there. */
@@ -131,14 +133,7 @@ export function captureGeneration(
   paths: readonly string[],
   generate: () => void,
 ): GeneratedFile[] {
-  const read = (path: string): string | null => {
-    try {
-      return readFileSync(join(root, path), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  };
+  const read = (path: string): string | null => readIfPresent(join(root, path));
   const before = paths.map(read);
   generate();
   return paths.map((path, index) => {
@@ -167,10 +162,6 @@ export function syntheticName(index: number): string {
 export const SEED_NAME = syntheticName(26 ** 4 - 1);
 
 const SPELLINGS = ['constant', 'pascal', 'camel', 'kebab', 'title'] as const;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** Rewrites every spelling of the seed's name in `text` to the same spelling of `target`. */
 function renamer(seed: JobNames): (text: string, target: JobNames) => string {

@@ -21,7 +21,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
 const sourceDir = join(kitRoot, 'scripts', 'jobkit');
-const tsconfig = join(kitRoot, 'scripts', 'tsconfig.json');
+// The kit's own tsconfig, extending nothing, beside a package.json marking the sources
+// as ES modules: the kit compiles the same in a host whatever the host's tsconfig,
+// module type ("type" of its package.json) or TypeScript (5.x or 7).
+const tsconfig = join(sourceDir, 'tsconfig.json');
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'jobkit');
 
 function filesUnder(dir, extension) {
@@ -46,7 +49,7 @@ function sourceVersion() {
     fileURLToPath(import.meta.url),
     ...(existsSync(lockfile) ? [lockfile] : []),
     tsconfig,
-    join(kitRoot, 'tsconfig.base.json'),
+    join(sourceDir, 'package.json'),
     ...filesUnder(sourceDir, '.ts'),
     ...filesUnder(templatesDir, '.hbs'),
   ].sort()) {
@@ -89,6 +92,7 @@ function precompiledTemplates() {
 const ENTRIES = [
   'cli/gen-job.js',
   'cli/jobs-doctor.js',
+  'cli/adopt.js',
   'cli/write-schema.js',
   'plop/plopfile.js',
   'core/format-thread.js',
@@ -177,10 +181,20 @@ function build(outDir) {
   }
 }
 
-/** The folder holding the compiled kit, built first if the sources changed. */
+/**
+ * The folder holding the compiled kit, built first if the sources changed. Installing
+ * the repository builds it (scripts/bin/build-kit.mjs, the root package's
+ * `postinstall`); a run that builds it, after an edit of the kit, says so at a
+ * terminal rather than wait seconds in silence.
+ */
 export function ensureBuilt() {
   const outDir = join(cacheDir, sourceVersion());
   if (!existsSync(outDir)) {
+    if (process.stderr.isTTY) {
+      process.stderr.write(
+        'Compiling the job kit (once after it is installed or changed; a few seconds)...\n',
+      );
+    }
     mkdirSync(cacheDir, { recursive: true });
     build(outDir);
   }

@@ -15,10 +15,11 @@ import type {
   LedgerPostingHandlerModule,
 } from '../support/runtime-jobs.js';
 import {
-  QueueHarness,
   captureLogger,
   createTable,
+  HANG_MS,
   openDatabase,
+  QueueHarness,
   uniqueName,
   useTeardown,
 } from '../support/runtime-services.js';
@@ -90,7 +91,7 @@ describe('database side effect', () => {
     });
     const data: LedgerPostingData = { entryId: randomUUID(), amount: 1250 };
     const job = await ledger.service.enqueueLedgerPosting(data);
-    await job.waitUntilFinished(ledger.events, 10_000);
+    await job.waitUntilFinished(ledger.events, HANG_MS);
 
     expect(await ledger.rows()).toEqual([
       { entry_id: data.entryId, amount: 1250, service_context: 'jobs:ledger-posting' },
@@ -110,7 +111,7 @@ describe('database side effect', () => {
       throw new Error('ledger is closed for the period');
     });
     const job = await ledger.service.enqueueLedgerPosting({ entryId: randomUUID(), amount: 99 });
-    await expect(job.waitUntilFinished(ledger.events, 10_000)).rejects.toThrow(
+    await expect(job.waitUntilFinished(ledger.events, HANG_MS)).rejects.toThrow(
       'ledger is closed for the period',
     );
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createHostPool,
@@ -23,16 +23,17 @@ import type {
   UsageReportData,
   UsageReportHandlerModule,
   UsageReportResult,
+  WorkerPool,
 } from '../support/runtime-jobs.js';
 import {
-  QueueHarness,
   captureLogger,
   deferred,
-  sleep,
+  HANG_MS,
+  QueueHarness,
+  type ReceivedRequest,
   startReceiver,
   uniqueName,
   useTeardown,
-  type ReceivedRequest,
 } from '../support/runtime-services.js';
 
 /**
@@ -82,33 +83,53 @@ afterEach(() => {
 });
 
 /**
- * The time between two attempts is never shorter than the backoff. It may be longer
- * by the work of one attempt and by Redis's timer: the worker blocks on Redis until
- * the delayed job is due, and Redis checks blocked clients' timeouts on its 10 Hz
- * cron, up to 100 ms late. The slack stays below the webhooks' 300 ms base delay, so
- * a fixed schedule (300, 300) cannot pass for an exponential one (300, 600), nor the
- * reverse.
+ * The backoff BullMQ scheduled after each failed attempt (the worker's `failed`
+ * event carries it as `job.delay`), in order. Filled as attempts fail.
+ */
+function scheduledBackoffs(worker: Pick<Worker, 'on'>): number[] {
+  const delays: number[] = [];
+  worker.on('failed', (job: Job | undefined) => {
+    if (job && job.attemptsMade < (job.opts.attempts ?? 1)) delays.push(job.delay);
+  });
+  return delays;
+}
+
+function workerFor(pool: WorkerPool, queue: string): Worker {
+  const worker = pool.workers.find((each) => each.name === queue);
+  if (!worker) throw new Error(`the host's worker pool has no worker for ${queue}`);
+  return worker;
+}
+
+/**
+ * Timers never fire early, so no gap between two attempts is shorter than the
+ * backoff scheduled between them (less a few milliseconds of clock rounding). How much
+ * longer a gap is depends on the machine's load, so only the lower bound is checked;
+ * which backoff was scheduled is read from BullMQ itself.
  */
 const EARLY_MS = 5;
-const LATE_MS = 250;
 
 function gapsBetween(times: readonly number[]): number[] {
   return times.slice(1).map((time, index) => time - (times[index] ?? time));
 }
 
-/** Checks the gaps between attempts and returns them, rounded, for the test's annotation. */
-function expectGaps(times: readonly number[], expected: readonly number[]): string {
+/**
+ * Checks that the backoffs scheduled were `expected` and that every attempt waited
+ * for its backoff; returns the gaps, rounded, for the test's annotation.
+ */
+function expectBackoffs(
+  times: readonly number[],
+  scheduled: readonly number[],
+  expected: readonly number[],
+): string {
+  expect(scheduled, 'backoffs BullMQ scheduled').toEqual(expected);
   const gaps = gapsBetween(times);
   expect(gaps, `gaps ${gaps.map((gap) => gap.toFixed(0)).join(', ')} ms`).toHaveLength(
     expected.length,
   );
   gaps.forEach((gap, index) => {
     const want = expected[index] ?? Number.NaN;
-    expect(gap, `gap ${index + 1}: ${gap.toFixed(0)} ms, expected ~${want} ms`).toBeGreaterThan(
+    expect(gap, `gap ${index + 1}: ${gap.toFixed(0)} ms, backoff ${want} ms`).toBeGreaterThan(
       want - EARLY_MS,
-    );
-    expect(gap, `gap ${index + 1}: ${gap.toFixed(0)} ms, expected ~${want} ms`).toBeLessThan(
-      want + LATE_MS,
     );
   });
   return `gaps between attempts: ${gaps.map((gap) => gap.toFixed(0)).join(', ')} ms (backoff ${expected.join(', ')} ms)`;
@@ -132,12 +153,13 @@ describe('retries with backoff', () => {
     });
     const receiver = await startReceiver(teardown, (index) => (index < 2 ? 500 : 200));
     const events = await queues.queueEvents(ORDER_WEBHOOK_JOB.queue);
-    startHostWorkers(modules, teardown, { prefix });
+    const pool = startHostWorkers(modules, teardown, { prefix });
+    const scheduled = scheduledBackoffs(workerFor(pool, ORDER_WEBHOOK_JOB.queue));
     const service = createQueueService(modules, teardown, prefix);
 
     const data: OrderWebhookData = { orderId: randomUUID(), endpoint: `${receiver.url}/orders` };
     const job = await service.enqueueOrderWebhook(data);
-    const result = await job.waitUntilFinished(events, 10_000);
+    const result = await job.waitUntilFinished(events, HANG_MS);
 
     expect(result.postWebhook.status).toBe(200);
     expect(receiver.requests).toHaveLength(3);
@@ -146,8 +168,9 @@ describe('retries with backoff', () => {
     expect(await stored?.getState()).toBe('completed');
     const { delay } = ORDER_WEBHOOK_JOB.options.backoff;
     await annotate(
-      expectGaps(
+      expectBackoffs(
         receiver.requests.map((request) => request.at),
+        scheduled,
         [delay, 2 * delay],
       ),
     );
@@ -170,12 +193,13 @@ describe('retries with backoff', () => {
     });
     const receiver = await startReceiver(teardown, (index) => (index < 2 ? 500 : 200));
     const events = await queues.queueEvents(PARTNER_WEBHOOK_JOB.queue);
-    startHostWorkers(modules, teardown, { prefix });
+    const pool = startHostWorkers(modules, teardown, { prefix });
+    const scheduled = scheduledBackoffs(workerFor(pool, PARTNER_WEBHOOK_JOB.queue));
     const service = createQueueService(modules, teardown, prefix);
 
     const data: PartnerWebhookData = { eventId: randomUUID(), endpoint: `${receiver.url}/events` };
     const job = await service.enqueuePartnerWebhook(data);
-    const result = await job.waitUntilFinished(events, 10_000);
+    const result = await job.waitUntilFinished(events, HANG_MS);
 
     expect(result.postWebhook.status).toBe(200);
     expect(receiver.requests).toHaveLength(3);
@@ -183,8 +207,9 @@ describe('retries with backoff', () => {
     expect(stored?.attemptsMade).toBe(3);
     const { delay } = PARTNER_WEBHOOK_JOB.options.backoff;
     await annotate(
-      expectGaps(
+      expectBackoffs(
         receiver.requests.map((request) => request.at),
+        scheduled,
         [delay, delay],
       ),
     );
@@ -204,7 +229,7 @@ describe('retries with backoff', () => {
     const { logger, entries } = captureLogger();
     const calls: number[] = [];
     const pool = createHostPool(modules, teardown, { prefix });
-    pool.createWorker<CrmSyncData, CrmSyncResult>(
+    const worker = pool.createWorker<CrmSyncData, CrmSyncResult>(
       CRM_SYNC_JOB.queue,
       crmSyncHandler.createCrmSyncHandler({
         logger,
@@ -216,10 +241,11 @@ describe('retries with backoff', () => {
         },
       }),
     );
+    const scheduled = scheduledBackoffs(worker);
     const service = createQueueService(modules, teardown, prefix);
 
     const job = await service.enqueueCrmSync({ contactId: randomUUID() });
-    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow('CRM answered 503');
+    await expect(job.waitUntilFinished(events, HANG_MS)).rejects.toThrow('CRM answered 503');
 
     expect(calls).toHaveLength(retries + 1);
     const stored = await queues.queue(CRM_SYNC_JOB.queue).getJob(job.id ?? '');
@@ -234,7 +260,7 @@ describe('retries with backoff', () => {
       [4, false],
     ]);
     const { delay } = CRM_SYNC_JOB.options.backoff;
-    await annotate(expectGaps(calls, [delay, delay, delay]));
+    await annotate(expectBackoffs(calls, scheduled, [delay, delay, delay]));
   });
 });
 
@@ -265,9 +291,8 @@ describe('invalid data', () => {
       },
       USAGE_REPORT_JOB.options,
     );
-    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/userId/);
-    // Several backoff delays later there is still no second attempt.
-    await sleep(USAGE_REPORT_JOB.options.backoff.delay * 4);
+    await expect(job.waitUntilFinished(events, HANG_MS)).rejects.toThrow(/userId/);
+    // Finished means failed for good: a job with a retry ahead is delayed, not failed.
 
     const stored = await queues.queue(USAGE_REPORT_JOB.queue).getJob(job.id ?? '');
     expect(await stored?.getState()).toBe('failed');
@@ -288,8 +313,6 @@ describe('invalid data', () => {
 describe('timeouts and cancellation', () => {
   interface StepRun {
     attempt: number;
-    startedAt: number;
-    abortedAt?: number;
     sawAborted?: boolean;
     reason?: unknown;
   }
@@ -297,7 +320,7 @@ describe('timeouts and cancellation', () => {
   /** A step that, on its first run only, waits until its signal aborts. */
   function waitOnSignalOnce(runs: StepRun[], started: () => void) {
     return (_data: SlowUpstreamData, signal: AbortSignal): Promise<null> => {
-      const run: StepRun = { attempt: runs.length + 1, startedAt: performance.now() };
+      const run: StepRun = { attempt: runs.length + 1 };
       runs.push(run);
       if (run.attempt > 1) return Promise.resolve(null);
       started();
@@ -305,7 +328,6 @@ describe('timeouts and cancellation', () => {
         signal.addEventListener(
           'abort',
           () => {
-            run.abortedAt = performance.now();
             run.sawAborted = signal.aborted;
             run.reason = signal.reason;
             reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -332,9 +354,9 @@ describe('timeouts and cancellation', () => {
         steps: { waitForUpstream: waitOnSignalOnce(runs, () => firstStarted.resolve()) },
       }),
     );
-    const failures: { attempt: number; error: Error; at: number }[] = [];
+    const failures: { attempt: number; error: Error }[] = [];
     worker.on('failed', (job: Job<SlowUpstreamData> | undefined, error) =>
-      failures.push({ attempt: job?.attemptsMade ?? -1, error, at: performance.now() }),
+      failures.push({ attempt: job?.attemptsMade ?? -1, error }),
     );
     const service = createQueueService(modules, teardown, prefix);
     const job = await service.enqueueSlowUpstream({ documentId: randomUUID() });
@@ -346,7 +368,7 @@ describe('timeouts and cancellation', () => {
       await startSlowUpstream('timeout');
     expect(SLOW_UPSTREAM_JOB.timeoutMs).toBe(1000);
 
-    await job.waitUntilFinished(events, 10_000);
+    await job.waitUntilFinished(events, HANG_MS);
 
     const timeout = new modules.jobTimeout.JobTimeoutError(SLOW_UPSTREAM_JOB.timeoutMs);
     expect(failures.map(({ error }) => [error.name, error.message])).toEqual([
@@ -355,12 +377,9 @@ describe('timeouts and cancellation', () => {
     expect(failures[0]?.error).toBeInstanceOf(modules.jobTimeout.JobTimeoutError);
     const [first, second] = runs;
     expect(runs).toHaveLength(2);
-    // The step saw its signal abort, with the timeout as the reason, after ~1 s.
+    // The step saw its signal abort, with the timeout as the reason.
     expect(first?.sawAborted).toBe(true);
     expect(first?.reason).toBeInstanceOf(modules.jobTimeout.JobTimeoutError);
-    const waited = (first?.abortedAt ?? 0) - (first?.startedAt ?? 0);
-    expect(waited).toBeGreaterThan(SLOW_UPSTREAM_JOB.timeoutMs - 50);
-    expect(waited).toBeLessThan(SLOW_UPSTREAM_JOB.timeoutMs + 500);
     expect(second?.attempt).toBe(2);
     const stored = await queues.queue(SLOW_UPSTREAM_JOB.queue).getJob(job.id ?? '');
     expect(await stored?.getState()).toBe('completed');
@@ -372,9 +391,8 @@ describe('timeouts and cancellation', () => {
       await startSlowUpstream('cancel');
     await firstStarted.promise;
 
-    const cancelledAt = performance.now();
     expect(worker.cancelJob(job.id ?? '', 'operator stopped it')).toBe(true);
-    await job.waitUntilFinished(events, 10_000);
+    await job.waitUntilFinished(events, HANG_MS);
 
     const [first] = runs;
     expect(first?.sawAborted).toBe(true);
@@ -382,10 +400,9 @@ describe('timeouts and cancellation', () => {
     expect(failures.map(({ error }) => error.message)).toEqual([
       'The job was cancelled: operator stopped it',
     ]);
-    // Well before the 1 s timeout: the cancellation, not the deadline, ended it.
-    expect((failures[0]?.at ?? Infinity) - cancelledAt).toBeLessThan(
-      SLOW_UPSTREAM_JOB.timeoutMs / 2,
-    );
+    // The cancellation, not the deadline, ended it: a timeout would fail the attempt
+    // with JobTimeoutError and abort the step with it as the reason.
+    expect(failures[0]?.error).not.toBeInstanceOf(modules.jobTimeout.JobTimeoutError);
     // A cancelled attempt is a failed attempt like any other: the job is retried.
     const stored = await queues.queue(SLOW_UPSTREAM_JOB.queue).getJob(job.id ?? '');
     expect(runs).toHaveLength(2);

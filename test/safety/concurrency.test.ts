@@ -1,10 +1,28 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../scripts/jobkit/core/lock.js';
 import { runGenJob, type KitRun } from '../support/run-kit.js';
 import { createTempHost, repoRoot, type TempHost } from '../support/temp-host.js';
+
+/**
+ * Vitest setup for the host's worker project: with JOBKIT_TEST_GATE set, the run's
+ * tests wait until that folder holds a file named `release`, after leaving a file
+ * `holding-<pid>` there. A kit run verifying its job then holds its lock until the
+ * test says so, however fast or slow the machine is.
+ */
+const GATE = `import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const gate = process.env.JOBKIT_TEST_GATE;
+if (gate) {
+  writeFileSync(join(gate, \`holding-\${process.pid}\`), '');
+  while (!existsSync(join(gate, 'release'))) await delay(20);
+}
+`;
 
 /**
  * Two runs started together on one repository: the lock lets exactly one through,
@@ -18,6 +36,13 @@ describe('two runs at once', () => {
 
   beforeAll(() => {
     racing = createTempHost();
+    racing.write('apps/worker/test-gate.mjs', GATE);
+    racing.write(
+      'apps/worker/vitest.config.ts',
+      racing
+        .read('apps/worker/vitest.config.ts')
+        .replace("include: ['src/**/*.spec.ts'],", "$&\n    setupFiles: ['./test-gate.mjs'],"),
+    );
     // A copy of the same tree, so the two end states can be compared byte for byte.
     alone = createTempHost(racing.root);
     dir = mkdtempSync(join(tmpdir(), 'jobkit-race-'));
@@ -31,12 +56,21 @@ describe('two runs at once', () => {
   });
 
   it('lets one through, stops the other with the lock message, and corrupts nothing', async () => {
-    // With verification on, the winner holds the lock for seconds, far longer than
-    // the loser needs to start and reach it.
-    const runs: KitRun[] = await Promise.all([
-      runGenJob(racing.root, ['--answers', answersFile]),
-      runGenJob(racing.root, ['--answers', answersFile]),
-    ]);
+    // The winner's generated test waits at the gate, with the lock held, until the
+    // loser has finished (or both are there, if the lock let both through).
+    const gate = mkdtempSync(join(tmpdir(), 'jobkit-gate-'));
+    const started = [0, 1].map(() =>
+      runGenJob(racing.root, ['--answers', answersFile], undefined, { JOBKIT_TEST_GATE: gate }),
+    );
+    let oneFinished = false;
+    void Promise.race(started).then(() => (oneFinished = true));
+    const atGate = () => readdirSync(gate).filter((name) => name.startsWith('holding-')).length;
+    while (!oneFinished && atGate() < 2) await delay(20);
+    writeFileSync(join(gate, 'release'), '');
+    const runs: KitRun[] = await Promise.all(started);
+    // Exactly one run reached its tests: the gate held the winner, and only the winner.
+    expect(atGate()).toBe(1);
+    rmSync(gate, { recursive: true, force: true });
     const codes = runs.map((run) => run.exitCode).sort();
     expect(codes, runs.map((run) => run.stderr).join('\n')).toEqual([0, 1]);
     const loser = runs.find((run) => run.exitCode === 1);

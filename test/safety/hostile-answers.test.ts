@@ -648,10 +648,6 @@ describe('hostile answers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`has at least 40 cases`, () => {
-    expect(REFUSED.length + ACCEPTED.length).toBeGreaterThanOrEqual(40);
-  });
-
   it.each(REFUSED.map((refused) => [refused.title, refused] as const))(
     'refuses %s',
     async (_, refused) => {

@@ -38,14 +38,25 @@ function freshHost(): TempHost {
   return createTempHost(host.root);
 }
 
-/** Resolves once `path` exists under `root`, or rejects when `child` ends first. */
-async function whenWritten(root: string, path: string, child: ResultPromise): Promise<void> {
+/**
+ * Resolves once the run's journal says every file is in place and the checks run
+ * (a file existing is not enough: the commit may still be renaming the others).
+ */
+async function whenVerifying(root: string, child: ResultPromise): Promise<void> {
+  const phase = (): string | undefined => {
+    try {
+      return (JSON.parse(readFileSync(join(root, JOURNAL_FILE), 'utf8')) as { phase?: string })
+        .phase;
+    } catch {
+      return undefined;
+    }
+  };
   let ended = false;
   void child.finally(() => {
     ended = true;
   });
-  while (!existsSync(join(root, path))) {
-    if (ended) throw new Error(`the run ended before ${path} was written`);
+  while (phase() !== 'written') {
+    if (ended) throw new Error('the run ended before its checks started');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -69,7 +80,7 @@ describe('nothing a person wrote is lost', () => {
         [join(repoRoot, 'scripts/bin/gen-job.mjs'), '--root', copy.root, '--answers', answersFile],
         { reject: false, env: { FORCE_COLOR: '0' } },
       );
-      await whenWritten(copy.root, HANDLER, child);
+      await whenVerifying(copy.root, child);
       // Committed: a person saves a line into worker.ts while the checks run.
       const edited = `${copy.read(WORKER)}// a line the person saved\n`;
       copy.write(WORKER, edited);
@@ -173,7 +184,7 @@ describe('nothing a person wrote is lost', () => {
         [join(repoRoot, 'scripts/bin/gen-job.mjs'), '--root', copy.root, '--answers', answersFile],
         { reject: false },
       );
-      await whenWritten(copy.root, HANDLER, child);
+      await whenVerifying(copy.root, child);
       child.kill('SIGKILL');
       await child;
       const next = await runGenJob(copy.root, ['--recover']);

@@ -7,7 +7,11 @@
  * logs every execution, so the test can count repeats.
  *
  * Environment: HOST_ROOT, BULLMQ_PREFIX, EFFECTS_TABLE, EXECUTIONS_TABLE,
- * WORKER_LABEL; REDIS_URL and DATABASE_URL as for the worker itself.
+ * WORKER_LABEL, and HOLD_AFTER (optional): once that many jobs have started, every
+ * later job is held until the process dies, and "holding" is printed when the
+ * process holds as many jobs as it runs at once. The test kills it then, so the
+ * kill lands while jobs are active however fast the machine is.
+ * REDIS_URL and DATABASE_URL as for the worker itself.
  * Prints "ready" once every worker is connected.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -32,6 +36,8 @@ const prefix = required('BULLMQ_PREFIX');
 const effects = required('EFFECTS_TABLE');
 const executions = required('EXECUTIONS_TABLE');
 const label = required('WORKER_LABEL');
+const holdAfter = process.env.HOLD_AFTER ? Number(process.env.HOLD_AFTER) : Infinity;
+const CONCURRENCY = 4;
 
 const [shared, workerPool, db, ledger] = await Promise.all([
   importHostModule<SharedModule>(root, 'packages/shared/src/index.ts', ['LEDGER_POSTING_JOB']),
@@ -48,18 +54,28 @@ const [shared, workerPool, db, ledger] = await Promise.all([
 
 const pool = workerPool.createWorkerPool({
   prefix,
-  concurrency: 4,
+  concurrency: CONCURRENCY,
   // A lock lost for a second means a dead worker; the defaults (30 s) would make
   // the test wait half a minute for the stalled jobs.
   workerOptions: { lockDuration: 1000, stalledInterval: 500 },
 });
+
+let started = 0;
+let held = 0;
+/** Never settles: the job stays active until the process is killed. */
+function hold(): Promise<never> {
+  held += 1;
+  if (held === CONCURRENCY) process.stdout.write('holding\n');
+  return new Promise<never>(() => undefined);
+}
 
 const worker = pool.createWorker<LedgerPostingData, LedgerPostingResult>(
   shared.LEDGER_POSTING_JOB.queue,
   ledger.createLedgerPostingHandler({
     steps: {
       updateDatabase: async (tx, data, signal) => {
-        // Holds every job for a moment, so that the kill lands while jobs are active.
+        started += 1;
+        if (started > holdAfter) return hold();
         await delay(20, undefined, { signal });
         await tx.query(
           `INSERT INTO ${effects} (entry_id) VALUES ($1) ON CONFLICT (entry_id) DO NOTHING`,

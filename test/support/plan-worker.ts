@@ -8,7 +8,8 @@ import {
 } from '../../scripts/jobkit/core/errors.js';
 import { formatFiles } from '../../scripts/jobkit/core/format.js';
 import { createTemplateEngine } from '../../scripts/jobkit/core/templates.js';
-import { memorySource, VirtualTree, type FileChange } from '../../scripts/jobkit/core/tree.js';
+import { VirtualTree, type FileChange } from '../../scripts/jobkit/core/tree.js';
+import { memorySource } from './memory-source.js';
 import { loadLayout } from '../../scripts/jobkit/host/config.js';
 import { planJobs } from '../../scripts/jobkit/job/plan-job.js';
 import { validateAnswers } from '../../scripts/jobkit/job/validate-answers.js';

@@ -22,11 +22,13 @@ export function decodeComment(value: string): string {
   );
   while (text.length > 1 && text[0]?.trim() === '') text.shift();
   while (text.length > 1 && text[text.length - 1]?.trim() === '') text.pop();
+  return decodeCommentText(text.join('\n').trimEnd());
+}
+
+/** Comment text as written, with the kit's `*\/` encoding undone. */
+export function decodeCommentText(text: string): string {
   // `*` + n backslashes + `/` was written for `*` + (n - 1) backslashes + `/`.
-  return text
-    .join('\n')
-    .trimEnd()
-    .replace(/\*(\\+)\//g, (_, slashes: string) => `*${slashes.slice(1)}/`);
+  return text.replace(/\*(\\+)\//g, (_, slashes: string) => `*${slashes.slice(1)}/`);
 }
 
 interface Node {

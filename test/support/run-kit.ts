@@ -9,15 +9,23 @@ export interface KitRun {
   stderr: string;
 }
 
-/** Runs `pnpm gen:job`'s command (the compiled kit of this repository) against `root`. */
-export async function runGenJob(root: string, args: string[], input?: string): Promise<KitRun> {
+/**
+ * Runs `pnpm gen:job`'s command (the compiled kit of this repository) against `root`,
+ * with `env` added to this process's environment.
+ */
+export async function runGenJob(
+  root: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<KitRun> {
   const result = await execa(
     'node',
     [join(repoRoot, 'scripts/bin/gen-job.mjs'), '--root', root, ...args],
     {
       reject: false,
       ...(input === undefined ? {} : { input }),
-      env: { FORCE_COLOR: '0' },
+      env: { FORCE_COLOR: '0', ...env },
     },
   );
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };

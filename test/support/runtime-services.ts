@@ -6,6 +6,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import type { JobLogger } from './runtime-jobs.js';
+import { HANG_MS } from './hang.js';
+
+export { HANG_MS };
 
 /**
  * The machine's real services, as the README's Tests section describes them, and the
@@ -113,11 +116,11 @@ export class QueueHarness {
   }
 }
 
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+/** Polls `check` until it returns true, failing with `what` if it hangs. */
 export async function waitFor(
   what: string,
   check: () => boolean | Promise<boolean>,
-  { timeoutMs = 15_000, intervalMs = 20 } = {},
+  { timeoutMs = HANG_MS, intervalMs = 20 } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -125,10 +128,6 @@ export async function waitFor(
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A promise with its resolve function, for "the step has started" hand-offs. */

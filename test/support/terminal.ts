@@ -1,4 +1,5 @@
 import { spawn, type IPty } from 'node-pty';
+import { HANG_MS } from './hang.js';
 
 /** Keys as a terminal sends them. */
 export const KEY = {
@@ -6,6 +7,7 @@ export const KEY = {
   down: '\u001b[B',
   up: '\u001b[A',
   space: ' ',
+  ctrlC: '\u0003',
 } as const;
 
 // eslint-disable-next-line no-control-regex -- removing terminal escape sequences is the point
@@ -40,7 +42,7 @@ export class Terminal {
   }
 
   /** Waits until `text` appears after what earlier waits consumed. */
-  async waitFor(text: string | RegExp, timeoutMs = 20_000): Promise<void> {
+  async waitFor(text: string | RegExp, timeoutMs = HANG_MS): Promise<void> {
     const started = Date.now();
     for (;;) {
       const screen = this.screen;

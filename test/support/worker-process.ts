@@ -7,6 +7,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves when the process printed "ready"; rejects if it exits first. */
   ready: Promise<void>;
+  /** Resolves when the process printed `line`; rejects if it exits first. */
+  printed(line: string): Promise<void>;
   /** Resolves with how the process ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything the process wrote to stderr so far. */
@@ -39,21 +41,28 @@ export function startWorkerProcess(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (): void => {
-      if (stdout.split('\n').includes('ready')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.once('error', reject);
-    void exited.then(({ code, signal }) =>
-      reject(
-        new Error(`worker process exited (${code ?? signal}) before it was ready:\n${stderr}`),
-      ),
-    );
-  });
-  // Awaited by the test; this only keeps a failure before that from being reported
-  // as unhandled.
-  ready.catch(() => undefined);
+  const printed = (line: string): Promise<void> => {
+    const seen = new Promise<void>((resolve, reject) => {
+      const onData = (): void => {
+        if (stdout.split('\n').includes(line)) resolve();
+      };
+      onData();
+      child.stdout?.on('data', onData);
+      child.once('error', reject);
+      void exited.then(({ code, signal }) =>
+        reject(
+          new Error(
+            `worker process exited (${code ?? signal}) before it printed ${line}:\n${stderr}`,
+          ),
+        ),
+      );
+    });
+    // Awaited by the test; this only keeps a failure before that from being reported
+    // as unhandled.
+    seen.catch(() => undefined);
+    return seen;
+  };
+  const ready = printed('ready');
   teardown.add(`stop worker process ${child.pid ?? '?'}`, async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -65,5 +74,5 @@ export function startWorkerProcess(
       clearTimeout(timer);
     }
   });
-  return { child, ready, exited, stderr: () => stderr };
+  return { child, ready, printed, exited, stderr: () => stderr };
 }

@@ -30,8 +30,18 @@ export function printReport(
   }
   for (const check of report.checks.filter((c) => c.check !== 'parse+format')) {
     // A check done within another (a package type-checked with its dependent) says so.
+    if (check.skipped !== undefined) {
+      lines.push(`  not checked  ${check.check} ${check.target}: ${check.skipped}`);
+      continue;
+    }
     const how = check.ok && check.output ? check.output : seconds(check.durationMs);
-    lines.push(`  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${how})`);
+    const preExisting =
+      check.preExisting === undefined
+        ? ''
+        : `; ${check.preExisting} pre-existing diagnostic${check.preExisting === 1 ? '' : 's'}`;
+    lines.push(
+      `  ${check.ok ? 'ok' : 'FAILED'}  ${check.check} ${check.target} (${how}${preExisting})`,
+    );
   }
   if (report.ok) {
     if (report.nextSteps.length > 0)

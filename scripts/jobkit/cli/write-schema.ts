@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
+import { readIfPresent } from '../core/files.js';
 import { answersJsonSchema } from '../job/answers.schema.js';
 
 /** Where the JSON Schema of answers files lives, relative to the kit's root. */
@@ -13,15 +14,6 @@ export async function renderAnswersSchema(kitRoot: string): Promise<string> {
   return prettier.format(JSON.stringify(answersJsonSchema()), { ...options, filepath });
 }
 
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 /**
  * `node scripts/bin/write-schema.mjs [--check]`: writes the JSON Schema, or with
  * `--check` only reports whether the committed one is current (exit 1 if not).
@@ -29,7 +21,7 @@ function readOrNull(path: string): string | null {
 export async function main(argv: string[], context: { kitRoot: string }): Promise<number> {
   const path = join(context.kitRoot, SCHEMA_FILE);
   const text = await renderAnswersSchema(context.kitRoot);
-  const current = readOrNull(path);
+  const current = readIfPresent(path);
   if (argv.includes('--check')) {
     if (current === text) return 0;
     process.stderr.write(`${SCHEMA_FILE} is out of date; run node scripts/bin/write-schema.mjs\n`);

@@ -11,7 +11,7 @@ import { formatFiles } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import { keepLineEndings } from './scan.js';
 import type { FileChange } from './tree.js';
-import { verifyChanges, type StartedTestRunner } from './verify.js';
+import { verifyChanges, type StartedTestRunner, type VerifyTree } from './verify.js';
 
 export interface ApplyOptions {
   root: string;
@@ -88,13 +88,31 @@ export async function applyChanges(
   const changes = options.finalize ? options.finalize(formatted) : formatted;
   const signals = watchSignals();
   try {
-    const commit = await commitChanges(
-      options.root,
-      changes,
-      options.fs ?? nodeCommitFs,
-      options.meta,
-    );
+    const fs = options.fs ?? nodeCommitFs;
+    let commit = await commitChanges(options.root, changes, fs, options.meta);
     let written = false;
+    // What verification changed besides the files (rebuilt outputs), undone with them.
+    const undo: (() => void)[] = [];
+    const kept: (() => void)[] = [];
+    const tree: VerifyTree = {
+      async withTreeBefore(work) {
+        await commit.rollback();
+        try {
+          return await work();
+        } finally {
+          // The files are as they were before the run again, now with other stamps.
+          commit = await commitChanges(
+            options.root,
+            changes.map(({ stamp: _stamp, ...change }) => change),
+            fs,
+            options.meta,
+          );
+          await commit.write();
+        }
+      },
+      onRollback: (step) => undo.push(step),
+      onKept: (step) => kept.push(step),
+    };
     try {
       await commit.write();
       written = true;
@@ -102,11 +120,12 @@ export async function applyChanges(
       if (options.verify) {
         await verifyChanges(
           options.root,
-          changes.map((change) => change.path),
+          changes,
           report.checks,
           options.testRunner,
           signals.signal,
           options.startedRunner,
+          tree,
         );
       }
       signals.signal.throwIfAborted();
@@ -115,14 +134,20 @@ export async function applyChanges(
       const cause: unknown = signals.signal.aborted ? signals.signal.reason : error;
       if (written && options.keep && !signals.signal.aborted) {
         await commit.finish();
+        for (const step of kept.splice(0)) step();
         report.keptForInspection = true;
       } else {
         // Set first: a rollback that fails names its files in the error it throws.
         report.rolledBack = true;
-        report.restore = await rollbackAfter(cause, () => commit.rollback());
+        report.restore = await rollbackAfter(cause, async () => {
+          const outcome = await commit.rollback();
+          for (const step of undo.splice(0)) step();
+          return outcome;
+        });
       }
       throw cause;
     }
+    for (const step of kept.splice(0)) step();
   } finally {
     signals.dispose();
   }

@@ -79,6 +79,13 @@ describe('commitChanges', () => {
     expect(existsSync(join(root, 'new'))).toBe(false);
   });
 
+  it('brings back a file it deleted (a removal that fails its checks)', async () => {
+    const commit = await commitAll([{ path: 'a.ts', before: 'a\n', after: null }]);
+    expect(existsSync(join(root, 'a.ts'))).toBe(false);
+    expect(await commit.rollback()).toEqual({ restored: ['a.ts'], kept: [] });
+    expect(tree()).toEqual({ 'a.ts': 'a\n' });
+  });
+
   it('keeps the permissions of the files it replaces', async () => {
     chmodSync(join(root, 'a.ts'), 0o755);
     await commitAll([{ path: 'a.ts', before: 'a\n', after: 'A\n' }]);

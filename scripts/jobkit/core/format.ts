@@ -26,6 +26,10 @@ export interface CheckResult {
    * `config` when prettier's configuration for the file did not load.
    */
   scope?: 'file' | 'inserted code' | 'config';
+  /** Diagnostics the tree had before the run (not a failure). */
+  preExisting?: number;
+  /** Why the check could not run at all (not a failure). */
+  skipped?: string;
 }
 
 /**

@@ -119,7 +119,8 @@ export async function restoreFiles(
       }
       if (file.before === null) await fs.unlink(path);
       else {
-        const mode = Number((await fs.stat(path)).mode) & 0o7777;
+        // A file the run deleted comes back with the usual permissions.
+        const mode = current === null ? undefined : Number((await fs.stat(path)).mode) & 0o7777;
         await replaceFile(fs, path, file.before, suffix, mode);
       }
       outcome.restored.push(file.path);

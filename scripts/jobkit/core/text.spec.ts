@@ -3,13 +3,12 @@ import * as prettier from 'prettier';
 import { parsers } from 'prettier/plugins/typescript';
 import { describe, expect, it } from 'vitest';
 import { anyText, freeText } from '../../../test/support/arbitraries.js';
+import { decodeComment, decodeCommentText } from '../../../test/support/read-back.js';
 import {
-  decodeCommentText,
   docCommentBody,
   encodeCommentText,
   freeTextProblem,
   normalizeFreeText,
-  readDocComment,
   stringLiteral,
 } from './text.js';
 
@@ -93,19 +92,11 @@ describe('comment encoding', () => {
         const code = `/**\n * Purpose: ${docCommentBody(text)}\n */\nexport const x = ${stringLiteral(text)};\n/** ${docCommentBody(text)} */\nexport const y = 1;\n`;
         const formatted = await prettier.format(code, { parser: 'typescript', singleQuote: true });
         const { comments, strings } = await parse(formatted);
-        expect(comments.map(readDocComment)).toEqual([`Purpose: ${text}`, text]);
+        expect(comments.map(decodeComment)).toEqual([`Purpose: ${text}`, text]);
         expect(strings).toEqual([text]);
       }),
       { numRuns: 300 },
     );
-  });
-});
-
-describe('readDocComment', () => {
-  it('reads one-line and multi-line doc comments', () => {
-    expect(readDocComment('* one line ')).toBe('one line');
-    expect(readDocComment('*\n * first\n *\n *   indented\n ')).toBe('first\n\n  indented');
-    expect(readDocComment('* a *\\/ b ')).toBe('a */ b');
   });
 });
 

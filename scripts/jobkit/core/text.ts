@@ -38,35 +38,16 @@ export function freeTextProblem(text: string): string | undefined {
 /**
  * Makes text safe inside a block comment. Only `*` followed by `/` could end the
  * comment, so a backslash goes between them; a run of backslashes already there
- * gets one more, which keeps the mapping reversible (see `decodeCommentText`).
+ * gets one more, which keeps the mapping reversible (test/support/read-back.ts
+ * reverses it).
  */
 export function encodeCommentText(text: string): string {
   return text.replace(/\*(\\*)\//g, '*$1\\/');
 }
 
-/** The inverse of `encodeCommentText`. */
-export function decodeCommentText(text: string): string {
-  return text.replace(/\*(\\*)\\\//g, '*$1/');
-}
-
 /** Text as the body of a `/** … *\/` comment: encoded, one ` * ` line per line. */
 export function docCommentBody(text: string): string {
   return encodeCommentText(text).split('\n').join('\n * ');
-}
-
-/**
- * The text a doc comment holds, from its value as a parser reports it (what lies
- * between `/*` and `*\/`): the leading ` * ` of every line removed, decoded. The
- * inverse of `docCommentBody` after prettier has re-indented the comment.
- */
-export function readDocComment(value: string): string {
-  const lines = value.replace(/^\*/, '').split('\n');
-  const text = lines.map((line, index) =>
-    index === 0 ? line.replace(/^ /, '') : line.replace(/^[ \t]*\*(?: |$)/, ''),
-  );
-  if (text.length > 1 && text[0]?.trim() === '') text.shift();
-  if (text.length > 1 && text[text.length - 1]?.trim() === '') text.pop();
-  return decodeCommentText(text.join('\n').trimEnd());
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memorySource, VirtualTree } from './tree.js';
+import { memorySource } from '../../../test/support/memory-source.js';
+import { VirtualTree } from './tree.js';
 
 const FILE = 'a.ts';
 

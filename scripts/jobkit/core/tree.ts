@@ -89,10 +89,6 @@ function joinContexts(a: RegionContext, b: RegionContext): RegionContext | null 
   return null;
 }
 
-export function memorySource(files: Record<string, string>): FileSource {
-  return { read: (path) => files[path] ?? null };
-}
-
 /**
  * The repository as the plan would leave it. Reads fall through to the source once
  * per file; writes and deletions stay in memory until the plan is committed.

@@ -1,10 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { affectedProjects, projectOf, readWorkspace, type Project } from '../host/workspace.js';
+import { join, relative, resolve } from 'node:path';
+import { affectedByImports } from '../host/affected.js';
+import { projectOf, readWorkspace, type Project } from '../host/workspace.js';
+import { BuiltOutputs, buildOutputDir } from './builds.js';
 import { CheckFailedError, KitError } from './errors.js';
 import type { CheckResult } from './format.js';
+import {
+  checkInputsDigest,
+  DiagnosticsCache,
+  missingDependencies,
+  newDiagnostics,
+  packageCheck,
+  parseDiagnostics,
+  readManifest,
+  type PackageCheck,
+} from './package-check.js';
+import type { FileChange } from './tree.js';
 
 const TEST_FILE = /\.(spec|test)\.[cm]?tsx?$/;
 
@@ -17,12 +28,6 @@ function tail(output: string, lines = 40): string {
 interface CommandResult {
   exitCode: number | undefined;
   output: string;
-}
-
-interface Command {
-  check: 'typecheck' | 'test';
-  target: string;
-  run: () => Promise<CommandResult>;
 }
 
 /** The runner of the tests in project folder `dir`: its package.json's, else the host's. */
@@ -48,10 +53,13 @@ async function runTool(
   args: string[],
   cwd: string,
   signal?: AbortSignal,
+  /** `file` is a command line for the shell (a package script). */
+  shell = false,
 ): Promise<CommandResult> {
   const { execa } = await import('execa');
   const result = await execa(file, args, {
     cwd,
+    shell,
     preferLocal: true,
     // The project's own node_modules/.bin first (jest in a jest package), then
     // its parents' up to the root's.
@@ -158,36 +166,6 @@ export async function startTestRunner(root: string, kitRoot: string): Promise<St
   };
 }
 
-/**
- * The compiler binary of the host's TypeScript 7, found the way its own `tsc`
- * launcher finds it (the package's getExePath). That launcher is a Node process, and
- * pnpm's shim a shell, in front of the binary: ~60 ms of start-up per project for
- * nothing. Undefined when the host has no such TypeScript: then its `tsc` runs.
- */
-async function nativeTsc(root: string): Promise<string | undefined> {
-  let manifest: string;
-  try {
-    manifest = createRequire(join(root, 'package.json')).resolve('typescript/package.json');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  const locator = join(dirname(manifest), 'lib', 'getExePath.js');
-  if (Number.parseInt(version, 10) < 7 || !existsSync(locator)) return undefined;
-  const { default: getExePath } = (await import(pathToFileURL(locator).href)) as {
-    default: () => string;
-  };
-  try {
-    return getExePath();
-  } catch (error) {
-    // No binary for this platform: the launcher fails the same way and says so in
-    // the check's output, as it always has.
-    if (error instanceof Error) return undefined;
-    throw error;
-  }
-}
-
 function readJson(path: string): Record<string, unknown> | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -228,41 +206,159 @@ function coversTypeCheck(root: string, dependency: Project, dependent: Project):
   );
 }
 
+/** What verification needs from the run besides its files. */
+export interface VerifyTree {
+  /**
+   * Puts every file as it was before the run, runs `work`, then writes the run's
+   * files again: pre-existing diagnostics are found by checking that tree.
+   */
+  withTreeBefore<T>(work: () => Promise<T>): Promise<T>;
+  /** Called when the run's files are put back (a failed check, an interrupt). */
+  onRollback(undo: () => void): void;
+  /** Called when the run's files are kept. */
+  onKept(done: () => void): void;
+}
+
+interface Typecheck {
+  project: Project;
+  how: Extract<PackageCheck, { kind: 'run' }>;
+  /** The workspace packages whose folders the check reads, its own first. */
+  inputs: string[];
+}
+
+/** The workspace packages `project` depends on, directly or not, itself included. */
+function withDependencies(projects: readonly Project[], project: Project): Project[] {
+  const found = new Set([project]);
+  for (const each of found) {
+    for (const other of projects) if (each.dependencies.includes(other.name)) found.add(other);
+  }
+  return [...found];
+}
+
+function runCheck(
+  root: string,
+  { project, how }: Typecheck,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  return runTool(how.file, how.args, join(root, project.dir), signal, how.shell);
+}
+
 /**
- * Type-checks every project the written files can affect and runs the generated
- * tests with each project's own runner, all at once (they are independent). Throws
- * `CheckFailedError` for the first failure, after every command has finished.
+ * Verifies the run's files against the tree before the run. The packages they can
+ * affect (see affectedByImports) are each type-checked with their own TypeScript and
+ * tsconfig, or their own `typecheck` script; a package its dependents read through
+ * its build output is rebuilt with its own build script first. Generated tests run
+ * with each package's own runner. Diagnostics the tree before the run already had
+ * are counted as pre-existing; only new ones fail. A package that cannot be checked
+ * at all is reported as not checked, with the reason. Throws `CheckFailedError` for
+ * the first failure, after every command has finished.
  */
 export async function verifyChanges(
   root: string,
-  files: readonly string[],
+  changes: readonly FileChange[],
   checks: CheckResult[],
   defaultRunner: 'vitest' | 'jest',
   /** Stops every command when aborted (the run was interrupted). */
   signal?: AbortSignal,
   /** Vitest already started for the project of the generated tests, if any. */
   startedRunner?: StartedTestRunner,
+  tree?: VerifyTree,
 ): Promise<void> {
+  const files = changes.map((change) => change.path);
   const projects = readWorkspace(root);
-  const native = await nativeTsc(root);
-  // The checks run side by side, so each compiler's own threads would only compete
-  // for the same cores: single-threaded, TypeScript 7 gives the same diagnostics for
-  // about a third less CPU.
-  const [tsc, threads] = native ? [native, ['--singleThreaded']] : ['tsc', []];
-  const typed = affectedProjects(projects, files).filter((project) => project.hasTsconfig);
+  const affected = affectedByImports(root, projects, files);
+  const cache = new DiagnosticsCache(root);
+  const before = new Map(changes.map((change) => [change.path, change.before] as const));
+
+  const typechecks: Typecheck[] = [];
+  for (const project of affected) {
+    const how = await packageCheck(root, project);
+    const manifest = readManifest(root, project.dir);
+    if (how.kind === 'not checked') {
+      checks.push({
+        check: 'typecheck',
+        target: project.dir,
+        ok: true,
+        durationMs: 0,
+        skipped: how.reason,
+      });
+      continue;
+    }
+    if (!project.hasTsconfig && manifest.scripts?.typecheck === undefined) continue;
+    const inputs = withDependencies(projects, project).map((each) => each.dir);
+    typechecks.push({ project, how, inputs });
+  }
   const coveredBy = new Map(
-    typed.flatMap((project) => {
-      const dependent = typed.find((other) => coversTypeCheck(root, project, other));
-      return dependent ? [[project.dir, dependent.dir] as const] : [];
+    typechecks.flatMap(({ project }) => {
+      const dependent = typechecks.find((other) => coversTypeCheck(root, project, other.project));
+      return dependent ? [[project.dir, dependent.project.dir] as const] : [];
     }),
   );
-  const commands: Command[] = typed
-    .filter((project) => !coveredBy.has(project.dir))
-    .map((project) => ({
-      check: 'typecheck',
-      target: project.dir,
-      run: () => runTool(tsc, ['-p', project.dir, '--noEmit', ...threads], root, signal),
-    }));
+  const own = typechecks.filter(({ project }) => !coveredBy.has(project.dir));
+  // The digest of each check's inputs before the run: the key of its pre-existing diagnostics.
+  const digestBefore = new Map(
+    own.map((typecheck) => [
+      typecheck.project.dir,
+      checkInputsDigest(root, typecheck.inputs, typecheck.how.describe, before),
+    ]),
+  );
+
+  // Packages holding a changed file whose affected dependents read their build output.
+  const outputs = new BuiltOutputs(root);
+  tree?.onRollback(() => outputs.restore());
+  tree?.onKept(() => outputs.discard());
+  const builds = new Map<string, Promise<CheckResult>>();
+  for (const project of affected) {
+    if (!files.some((file) => projectOf(projects, file) === project)) continue;
+    const manifest = readManifest(root, project.dir);
+    const folder = buildOutputDir(manifest);
+    const readByDependent = affected.some(
+      (other) => other !== project && other.dependencies.includes(project.name),
+    );
+    if (folder === undefined || !readByDependent || manifest.scripts?.build === undefined) continue;
+    outputs.save(project.dir, folder);
+    const script = manifest.scripts.build;
+    builds.set(
+      project.name,
+      (async () => {
+        const started = performance.now();
+        const result = await runCheck(
+          root,
+          {
+            project,
+            how: { kind: 'run', file: script, args: [], shell: true, describe: script },
+            inputs: [],
+          },
+          signal,
+        );
+        const check: CheckResult = {
+          check: 'build',
+          target: project.dir,
+          ok: result.exitCode === 0,
+          durationMs: performance.now() - started,
+          ...(result.exitCode === 0 ? {} : { output: tail(result.output) }),
+        };
+        checks.push(check);
+        return check;
+      })(),
+    );
+  }
+
+  const typecheckResults = own.map(async (typecheck) => {
+    // A package is checked once the packages it reads the output of are built.
+    const needed = typecheck.project.dependencies.flatMap((name) => builds.get(name) ?? []);
+    const built = await Promise.all(needed);
+    const broken = built.find((check) => !check.ok);
+    if (broken) return { typecheck, diagnostics: [], skipped: `${broken.target} did not build` };
+    const started = performance.now();
+    const result = await runCheck(root, typecheck, signal);
+    const diagnostics = parseDiagnostics(result.output, result.exitCode);
+    cache.set(
+      checkInputsDigest(root, typecheck.inputs, typecheck.how.describe),
+      diagnostics.map((diagnostic) => diagnostic.key),
+    );
+    return { typecheck, diagnostics, durationMs: performance.now() - started };
+  });
 
   const testsByProject = new Map<string, string[]>();
   // A deleted test (removing a job) has nothing left to run.
@@ -271,58 +367,120 @@ export async function verifyChanges(
     const dir = projectOf(projects, file)?.dir ?? '.';
     testsByProject.set(dir, [...(testsByProject.get(dir) ?? []), file]);
   }
-  for (const [dir, tests] of testsByProject) {
+  const testResults = [...testsByProject].map(async ([dir, tests]) => {
     const runner = testRunnerOf(projects, dir, defaultRunner);
     const relativeTests = tests.map((test) => relative(dir, test));
     const cwd = `${root}/${dir}`;
-    commands.push({
-      check: 'test',
-      target: `${dir} (${runner})`,
-      run:
-        runner !== 'vitest'
-          ? () => runTool(runner, ['--ci', '--runTestsByPath', ...relativeTests], cwd, signal)
-          : startedRunner?.dir === dir
-            ? () => startedRunner.run(relativeTests, signal)
-            : () => runTool('vitest', vitestArgs(relativeTests), cwd, signal),
-    });
-  }
-
-  const results = await Promise.all(
-    commands.map(async (command) => {
-      const started = performance.now();
-      const result = await command.run();
+    const target = `${dir} (${runner})`;
+    const project = projects.find((each) => each.dir === dir);
+    const missing = project ? missingDependencies(root, project) : [];
+    if (missing.length > 0) {
       const check: CheckResult = {
-        check: command.check,
-        target: command.target,
-        ok: result.exitCode === 0,
-        durationMs: performance.now() - started,
-        ...(result.exitCode === 0 ? {} : { output: tail(result.output) }),
+        check: 'test',
+        target,
+        ok: true,
+        durationMs: 0,
+        skipped: `its dependencies are not installed (${missing.slice(0, 3).join(', ')})`,
       };
       checks.push(check);
-      return { command, check };
-    }),
+      return check;
+    }
+    const started = performance.now();
+    const result =
+      runner !== 'vitest'
+        ? await runTool(runner, ['--ci', '--runTestsByPath', ...relativeTests], cwd, signal)
+        : startedRunner?.dir === dir
+          ? await startedRunner.run(relativeTests, signal)
+          : await runTool('vitest', vitestArgs(relativeTests), cwd, signal);
+    const check: CheckResult = {
+      check: 'test',
+      target,
+      ok: result.exitCode === 0,
+      durationMs: performance.now() - started,
+      ...(result.exitCode === 0 ? {} : { output: tail(result.output) }),
+    };
+    checks.push(check);
+    return check;
+  });
+
+  const [typechecked, tested] = await Promise.all([
+    Promise.all(typecheckResults),
+    Promise.all(testResults),
+  ]);
+  await Promise.all(builds.values());
+
+  // Diagnostics the tree before the run had, from the cache or by checking that tree.
+  const unknown = typechecked.filter(
+    ({ typecheck, diagnostics }) =>
+      diagnostics.length > 0 &&
+      cache.get(digestBefore.get(typecheck.project.dir) ?? '') === undefined,
   );
+  if (unknown.length > 0 && tree) {
+    signal?.throwIfAborted();
+    await tree.withTreeBefore(() =>
+      outputs.withOutputsBefore(async () => {
+        await Promise.all(
+          unknown.map(async ({ typecheck }) => {
+            const result = await runCheck(root, typecheck, signal);
+            cache.set(
+              digestBefore.get(typecheck.project.dir) ?? '',
+              parseDiagnostics(result.output, result.exitCode).map((diagnostic) => diagnostic.key),
+            );
+          }),
+        );
+      }),
+    );
+  }
+  cache.save();
+
+  const typecheckChecks = typechecked.map(({ typecheck, diagnostics, durationMs, skipped }) => {
+    const target = typecheck.project.dir;
+    if (skipped !== undefined) {
+      const check: CheckResult = { check: 'typecheck', target, ok: true, durationMs: 0, skipped };
+      checks.push(check);
+      return check;
+    }
+    const known = cache.get(digestBefore.get(target) ?? '') ?? [];
+    const added = newDiagnostics(diagnostics, known);
+    const preExisting = diagnostics.length - added.length;
+    const check: CheckResult = {
+      check: 'typecheck',
+      target,
+      ok: added.length === 0,
+      durationMs: durationMs ?? 0,
+      ...(preExisting > 0 ? { preExisting } : {}),
+      ...(added.length > 0
+        ? { output: tail(added.map((diagnostic) => diagnostic.text).join('\n')) }
+        : {}),
+    };
+    checks.push(check);
+    return check;
+  });
   // A package checked within its dependent passes or fails with it.
   for (const [dir, by] of coveredBy) {
-    const covering = results.find(
-      ({ command }) => command.check === 'typecheck' && command.target === by,
-    );
+    const covering = typecheckChecks.find((check) => check.target === by);
     checks.push({
       check: 'typecheck',
       target: dir,
-      ok: covering?.check.ok ?? false,
+      ok: covering?.ok ?? false,
       durationMs: 0,
       output: `checked within ${by}`,
     });
   }
-  const failed = results.find(({ check }) => !check.ok);
+  const builtChecks = await Promise.all(builds.values());
+  const failed = [...builtChecks, ...typecheckChecks, ...tested].find((check) => !check.ok);
   if (failed) {
-    const what = failed.command.check === 'typecheck' ? 'does not type-check' : 'failed its tests';
+    const what =
+      failed.check === 'typecheck'
+        ? 'does not type-check'
+        : failed.check === 'build'
+          ? 'does not build'
+          : 'failed its tests';
     throw new CheckFailedError(
-      `${failed.command.target}: the generated code ${what}:\n${failed.check.output ?? ''}`,
-      failed.command.check,
-      failed.command.target,
-      failed.check.output,
+      `${failed.target}: the generated code ${what}:\n${failed.output ?? ''}`,
+      failed.check,
+      failed.target,
+      failed.output,
     );
   }
 }

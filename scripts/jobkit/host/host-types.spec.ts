@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memorySource, VirtualTree } from '../core/tree.js';
+import { memorySource } from '../../../test/support/memory-source.js';
+import { VirtualTree } from '../core/tree.js';
 import { readEmailApi } from './email-api.js';
 import { readRegisteredDataType } from './host-types.js';
 

@@ -8,6 +8,7 @@ import { removeLine } from '../core/edits.js';
 import { AnswersRejectedError, KitError } from '../core/errors.js';
 import { removeNamedImports } from '../core/imports.js';
 import { codeOf } from '../core/scan.js';
+import { escapeRegExp } from '../core/regexp.js';
 import { takeRepository } from '../core/take-repository.js';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { createTemplateEngine } from '../core/templates.js';
@@ -75,10 +76,6 @@ function sourceFiles(root: string, dir: string): string[] {
       return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(root, path);
     return /\.[cm]?tsx?$/.test(entry.name) ? [path] : [];
   });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

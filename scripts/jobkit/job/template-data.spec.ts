@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memorySource, VirtualTree } from '../core/tree.js';
+import { memorySource } from '../../../test/support/memory-source.js';
+import { VirtualTree } from '../core/tree.js';
 import { DEFAULT_LAYOUT } from '../host/layout.js';
 import { jobAnswersSchema } from './answers.schema.js';
 import { resolveJob } from './resolve-job.js';

@@ -312,5 +312,3 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
     },
   };
 }
-
-export type JobTemplateData = ReturnType<typeof jobTemplateData>;

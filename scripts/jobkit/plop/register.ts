@@ -13,6 +13,33 @@ function requireTerminal(): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TERMINAL);
 }
 
+/** What a person sees after Ctrl-C during the questions, on a line of its own. */
+export const STOPPED_WHILE_ASKING = 'stopped; nothing was written';
+
+/**
+ * Runs `ask` (the questions). Ctrl-C meanwhile ends the process with 130, as a
+ * signal would, after saying on a line of its own that nothing was written (the
+ * prompt leaves the cursor after the question, where pnpm's ELIFECYCLE line would
+ * otherwise follow). Once the answers are in, the run handles signals itself.
+ */
+async function asking<T>(ask: () => Promise<T>): Promise<T> {
+  const onInterrupt = (): void => {
+    process.stderr.write(`\n${STOPPED_WHILE_ASKING}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onInterrupt);
+  // inquirer answers Ctrl-C by closing its input and sending the process SIGINT,
+  // which arrives through the event loop: without this timer the loop, left with
+  // nothing to do, would end first and the process exit 0 in silence.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    return await ask();
+  } finally {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
 /**
  * `pnpm plop job -- --from-spec <file.md>` (the `--` may be left out): plop passes
  * the arguments after the generator's name through untouched, and ignores them for a
@@ -82,7 +109,9 @@ export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
     prompts: async (inquirer) => {
       requireTerminal();
       const defaults = await specDefaults(root);
-      return { job: await askJobAnswers(inquirer as unknown as Prompter, root, defaults) };
+      return {
+        job: await asking(() => askJobAnswers(inquirer as unknown as Prompter, root, defaults)),
+      };
     },
     actions: [{ type: 'jobkit:generate' }],
   });
@@ -93,29 +122,31 @@ export function registerJobGenerators(plop: NodePlopAPI, root: string): void {
       requireTerminal();
       const queues = readQueueEntries(new VirtualTree(diskSource(root)), loadLayout(root));
       const prompter = inquirer as unknown as Prompter;
-      const { name } = await prompter.prompt([
-        {
-          type: 'list',
-          name: 'name',
-          message: 'Remove which job?',
-          choices: queues.map((queue) => queue.key),
-        },
-      ]);
-      const { editedJobFiles } = await import('../job/remove-job.js');
-      const edited = editedJobFiles(root, String(name));
-      const { confirmed } = await prompter.prompt([
-        {
-          type: 'confirm',
-          name: 'confirmed',
-          message:
-            edited.length === 0
-              ? `Remove ${String(name)} and its files?`
-              : `Remove ${String(name)}? These files were changed since they were generated and would be deleted (a copy goes to .jobkit/removed/): ${edited.join(', ')}`,
-          default: false,
-        },
-      ]);
-      if (!confirmed) throw new Error('nothing removed');
-      return { name, force: edited.length > 0 };
+      return asking(async () => {
+        const { name } = await prompter.prompt([
+          {
+            type: 'list',
+            name: 'name',
+            message: 'Remove which job?',
+            choices: queues.map((queue) => queue.key),
+          },
+        ]);
+        const { editedJobFiles } = await import('../job/remove-job.js');
+        const edited = editedJobFiles(root, String(name));
+        const { confirmed } = await prompter.prompt([
+          {
+            type: 'confirm',
+            name: 'confirmed',
+            message:
+              edited.length === 0
+                ? `Remove ${String(name)} and its files?`
+                : `Remove ${String(name)}? These files were changed since they were generated and would be deleted (a copy goes to .jobkit/removed/): ${edited.join(', ')}`,
+            default: false,
+          },
+        ]);
+        if (!confirmed) throw new Error('nothing removed');
+        return { name, force: edited.length > 0 };
+      });
     },
     actions: [{ type: 'jobkit:remove' }],
   });

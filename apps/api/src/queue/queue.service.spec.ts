@@ -311,7 +311,7 @@ describe('QueueService.onModuleDestroy', () => {
       async () => {
         expect(await clientNames()).not.toContain(connectionName);
       },
-      { timeout: 2_000, interval: 20 },
+      { timeout: 25_000, interval: 20 },
     );
   });
 });

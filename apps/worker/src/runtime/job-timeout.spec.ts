@@ -8,6 +8,15 @@ import {
   type CancellingWorker,
 } from './job-timeout';
 
+/**
+ * Waits until abandoned work has failed (`failed` turns true), then for one more turn
+ * of the event loop: Node has by then reported the failure, were it unhandled.
+ */
+async function afterLateFailure(failed: () => boolean): Promise<void> {
+  while (!failed()) await sleep(5);
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A job of a queue no worker registered with cancelOverrunsOf: the own-signal path. */
 const job = { id: '1', queueQualifiedName: 'bull:unregistered' };
 
@@ -169,9 +178,7 @@ describe('runWithTimeout, for a job of any worker', () => {
 
       await expect(run).rejects.toBeInstanceOf(JobTimeoutError);
       expect(failedLate).toBe(false);
-      // Long enough for the work to fail and for Node to report it, were it unhandled.
-      await sleep(100);
-      expect(failedLate).toBe(true);
+      await afterLateFailure(() => failedLate);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
@@ -198,8 +205,7 @@ describe('runWithTimeout, for a job of any worker', () => {
       worker.abort(new Error('cancelled'));
 
       await expect(run).rejects.toThrow('cancelled');
-      await sleep(60);
-      expect(failedLate).toBe(true);
+      await afterLateFailure(() => failedLate);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
