@@ -192,20 +192,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         return 0;
       }
       const answers = spec ? spec.reading.answers : readAnswers(values.answers ?? '', cwd);
-      // When the run verifies, vitest starts loading first (see startTestRunner): it
-      // is what a verified run waits for. Then the planner and the templates load;
-      // prettier's thread is already loading (scripts/bin/kit.mjs started it).
-      const testRunner =
-        common.verify && !common.dryRun
-          ? import('../core/verify.js').then(({ startTestRunner }) =>
-              startTestRunner(root, kitRoot),
-            )
-          : undefined;
-      // Spawned before the planner loads, whose loading would hold it up; a failure
-      // to start is reported by the run, which awaits it again.
-      await testRunner?.catch(() => undefined);
       const { generateJobs } = await import('../job/generate.js');
-      report = await generateJobs({ ...common, answers, ...(testRunner ? { testRunner } : {}) });
+      report = await generateJobs({ ...common, answers });
       if (spec) {
         const { locateInSpec } = await import('./from-spec.js');
         report.errors = locateInSpec(report.errors, spec.reading, spec.source);

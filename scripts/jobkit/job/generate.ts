@@ -7,6 +7,7 @@ import { createTemplateEngine } from '../core/templates.js';
 import { startTestRunner, vitestProjectOf, type StartedTestRunner } from '../core/verify.js';
 import { diskSource, VirtualTree, type FileChange } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
+import type { HostLayout } from '../host/layout.js';
 import { hashesOf, manifestChange } from './manifest.js';
 import { planJobs } from './plan-job.js';
 import { describeRecipient } from './recipients.js';
@@ -27,8 +28,6 @@ export interface GenerateOptions {
   keep?: boolean;
   /** File operations of the commit; tests inject failures here. */
   fs?: CommitFs;
-  /** Vitest, started by the caller as early as it could; else started here if verifying. */
-  testRunner?: Promise<StartedTestRunner>;
 }
 
 /** The functions of a job's `…Steps` still holding a placeholder (a complete follow-up mapping is written). */
@@ -71,41 +70,63 @@ function withManifest(
 }
 
 /**
- * Runs the job generator end to end: validate the answers, plan every change in
- * memory, parse and format it, write it atomically, then verify it (rolling back
- * on failure). Never throws: the report carries the outcome and the exit code.
+ * Vitest loads itself while the job is planned and formatted, so only the tests are
+ * left to run once the files are written: the one overlap of a run, started once the
+ * answers are planned (a refused run starts no process) and ended whatever happens.
+ */
+class TestRunnerWarmUp {
+  private starting: Promise<StartedTestRunner> | undefined;
+
+  start(root: string, kitRoot: string): void {
+    this.starting = startTestRunner(root, kitRoot);
+    // Its failure is reported where it is awaited, or not at all if no tests run.
+    this.starting.catch(() => undefined);
+  }
+
+  /** The runner, told its project; none when the host's tests run with jest. */
+  async forProject(root: string, layout: HostLayout): Promise<StartedTestRunner | undefined> {
+    const project = vitestProjectOf(root, layout.handlerTestsDir, layout.testRunner);
+    if (!this.starting || project === undefined) return undefined;
+    const runner = await this.starting;
+    runner.useProject(project);
+    return runner;
+  }
+
+  /** Awaited: a caller may end the process at once (plop does on failure). */
+  async stop(): Promise<void> {
+    await this.starting?.then(
+      (runner) => runner.dispose(),
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * Runs the job generator end to end, as its steps: answers → names and types → plan
+ * on a virtual tree → format → commit → verify (rolling back on failure) → report.
+ * Never throws: the report carries the outcome and the exit code.
  */
 export async function generateJobs(options: GenerateOptions): Promise<RunReport> {
   const { root, kitRoot, dryRun = false, verify = true, keep = false, fs } = options;
   const report = emptyReport('generate', dryRun);
+  const warmUp = new TestRunnerWarmUp();
   let release: (() => void) | undefined;
-  let startedRunner: StartedTestRunner | undefined;
-  // Vitest loads itself while the job is planned and formatted: only the tests are
-  // left to run once the files are written.
-  const startingRunner =
-    options.testRunner ?? (verify && !dryRun ? startTestRunner(root, kitRoot) : undefined);
-  // Its failure is reported where it is awaited, or not at all if no tests run.
-  startingRunner?.catch(() => undefined);
   try {
     const answers = validateAnswers(options.answers);
     if (!dryRun) release = await takeRepository(root, report);
     const tree = new VirtualTree(diskSource(root));
     const layout = loadLayout(root, tree);
-    if (startingRunner) {
-      const project = vitestProjectOf(root, layout.handlerTestsDir, layout.testRunner);
-      // Other runners (jest) start when the tests run.
-      if (project !== undefined) {
-        startedRunner = await startingRunner;
-        startedRunner.useProject(project);
-      }
-    }
     const templates = createTemplateEngine(join(kitRoot, 'plop-templates'));
     const plan = planJobs(answers, tree, layout, templates);
+    // Only now is nothing left that can refuse the answers.
+    if (verify && !dryRun) warmUp.start(root, kitRoot);
     report.jobs = plan.jobs.map((job) => ({
       name: job.answers.name,
       constant: job.names.constant,
       queue: job.names.kebab,
     }));
+    const startedRunner = await warmUp.forProject(root, layout);
+    // Format, then commit and verify (or print the diff of a dry run).
     await applyChanges(
       plan.changes,
       {
@@ -127,11 +148,7 @@ export async function generateJobs(options: GenerateOptions): Promise<RunReport>
   } catch (error) {
     recordError(report, error);
   } finally {
-    // Awaited: a caller may end the process at once (plop does on failure).
-    await startingRunner?.then(
-      (runner) => runner.dispose(),
-      () => undefined,
-    );
+    await warmUp.stop();
     release?.();
   }
   return report;
