@@ -107,10 +107,7 @@ describe('the kit adopted into a host with ForgeStack traits', () => {
     statusAfterRemoval = await host.status();
   }, 300_000);
 
-  // Pending issue 17 item 3 (only inserted lines formatted, support modules removed
-  // with the last job needing them): the host's worker.ts is reformatted whole and
-  // the support modules stay. Turn into \`it\` once that lands.
-  it.fails('leaves git status as before the generation', () => {
+  it('leaves git status as before the generation', () => {
     expect(statusAfterRemoval).toBe('');
   });
 
