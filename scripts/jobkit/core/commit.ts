@@ -3,6 +3,7 @@ import * as nodeFs from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { KitError } from './errors.js';
+import { unlessMissing } from './files.js';
 import {
   removeJournal,
   restoreFiles,
@@ -76,16 +77,6 @@ async function checkRealLocation(root: string, path: string, file: string): Prom
       `${file}: its folder leads out of the repository (to ${realDir}) through a symbolic link; the kit only writes inside ${realRoot}`,
       file,
     );
-  }
-}
-
-/** What `operation` gives, or null when the file it looks at does not exist. */
-async function unlessMissing<T>(operation: Promise<T>): Promise<T | null> {
-  try {
-    return await operation;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
   }
 }
 

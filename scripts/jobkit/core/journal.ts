@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { join } from 'node:path';
-import { describeFsError } from './files.js';
+import { describeFsError, unlessMissing } from './files.js';
 import { KitError } from './errors.js';
 import type { CommitFs } from './commit.js';
 
@@ -43,13 +43,8 @@ export interface RestoreOutcome {
   patchError?: string;
 }
 
-export async function readText(fs: CommitFs, path: string): Promise<string | null> {
-  try {
-    return await fs.readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+function readText(fs: CommitFs, path: string): Promise<string | null> {
+  return unlessMissing(fs.readFile(path, 'utf8'));
 }
 
 /** `text` to a temporary sibling of `path`, then renamed over it, keeping `mode`. */
