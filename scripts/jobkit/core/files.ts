@@ -1,4 +1,14 @@
-import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { KitError } from './errors.js';
 
 /** The largest answers or spec file the kit reads: far above any real job. */
@@ -160,5 +170,28 @@ export async function unlessMissing<T>(operation: Promise<T>): Promise<T | null>
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
+  }
+}
+
+/**
+ * Writes a cache file whole or not at all: to a temporary sibling, renamed into
+ * place, so a run starting meanwhile reads a whole cache or none. A cache only saves
+ * time, so one that cannot be written (read-only folder, full disk) is left unwritten
+ * and the run goes on: it returns the error instead of throwing it.
+ */
+export function saveCache(path: string, data: string | Uint8Array): NodeJS.ErrnoException | null {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+    return null;
+  } catch (error) {
+    try {
+      removeIfPresent(temporary);
+    } catch {
+      // The temporary file could not be written either; nothing is left to remove.
+    }
+    return error as NodeJS.ErrnoException;
   }
 }

@@ -1,12 +1,13 @@
 // The formatting thread's entry (see format.ts): loads prettier, then formats what
 // the main thread sends, each file with the host's configuration for it.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Plugin } from 'prettier';
+import { saveCache } from './files.js';
 import { formatPiece, type Piece } from './snippets.js';
 
 type Prettier = typeof import('prettier');
@@ -79,9 +80,9 @@ export async function formatAll(
   files: readonly FormatInput[],
   plugins: Plugin[] = [],
 ): Promise<FormatOutcome[]> {
-  const outcomes: FormatOutcome[] = [];
-  await Promise.all(
-    files.map(async (input) => {
+  // In the order of `files`, whichever finishes first: a run reports the same way each time.
+  return Promise.all(
+    files.map(async (input): Promise<FormatOutcome> => {
       const { path, filepath } = input;
       const started = performance.now();
       const durationMs = (): number => performance.now() - started;
@@ -90,15 +91,14 @@ export async function formatAll(
         resolved = await prettier.resolveConfig(filepath, { editorconfig: true });
       } catch (error) {
         const configFile = await prettier.resolveConfigFile(filepath).catch(() => null);
-        outcomes.push({
+        return {
           path,
           ok: false,
           reason: errorReason(error),
           scope: 'config',
           configFile,
           durationMs: durationMs(),
-        });
-        return;
+        };
       }
       const options = {
         ...resolved,
@@ -109,17 +109,16 @@ export async function formatAll(
       if (input.kind === 'file') {
         try {
           const after = await prettier.format(input.text, options);
-          outcomes.push({ path, ok: true, kind: 'file', after, durationMs: durationMs() });
+          return { path, ok: true, kind: 'file', after, durationMs: durationMs() };
         } catch (error) {
-          outcomes.push({
+          return {
             path,
             ok: false,
             reason: errorReason(error),
             scope: 'file',
             durationMs: durationMs(),
-          });
+          };
         }
-        return;
       }
       const tabWidth = resolved?.tabWidth ?? 2;
       const job = {
@@ -134,19 +133,18 @@ export async function formatAll(
         const pieces = await Promise.all(
           input.pieces.map((piece) => (piece ? formatPiece(piece, job) : undefined)),
         );
-        outcomes.push({ path, ok: true, kind: 'pieces', pieces, durationMs: durationMs() });
+        return { path, ok: true, kind: 'pieces', pieces, durationMs: durationMs() };
       } catch (error) {
-        outcomes.push({
+        return {
           path,
           ok: false,
           reason: `${errorReason(error)} (in the code inserted into ${path})`,
           scope: 'inserted code',
           durationMs: durationMs(),
-        });
+        };
       }
     }),
   );
-  return outcomes;
 }
 
 /**
@@ -189,11 +187,8 @@ function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () =
       for (const entry of loaded) {
         if (!entry.stale) continue;
         entry.stale = false;
-        mkdirSync(dirname(entry.cacheFile), { recursive: true });
-        // Renamed into place: a run starting meanwhile reads a whole cache or none.
-        const temporary = `${entry.cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, entry.script.createCachedData());
-        renameSync(temporary, entry.cacheFile);
+        // One that cannot be written costs the next run the compile, nothing more.
+        saveCache(entry.cacheFile, entry.script.createCachedData());
       }
     },
   };

@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { filesUnder } from '../host/affected.js';
+import { saveCache } from './files.js';
 import type { Project } from '../host/workspace.js';
 
 /** How one package is type-checked: its own `typecheck` script, or its own tsc on its tsconfig. */
@@ -254,13 +248,7 @@ export class DiagnosticsCache {
 
   save(): void {
     if (!this.entries) return;
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      writeFileSync(temporary, JSON.stringify(this.entries));
-      renameSync(temporary, this.path);
-    } catch {
-      // A cache that cannot be written costs the next run a check, nothing more.
-    }
+    // A cache that cannot be written costs the next run a check, nothing more.
+    saveCache(this.path, JSON.stringify(this.entries));
   }
 }
