@@ -252,11 +252,14 @@ describe('startWorkers', () => {
   });
 
   it('close stops every worker', async () => {
+    expect(await welcomeQueue.getWorkersCount()).toBe(1);
     await pool.close();
 
     expect(pool.workers.map((worker) => worker.isRunning())).toEqual(pool.workers.map(() => false));
+    // No worker is connected to the queue any more, so nothing can take a new job:
+    // checked in Redis rather than by waiting a while for a job that must not run.
+    expect(await welcomeQueue.getWorkersCount()).toBe(0);
     const added = await welcomeQueue.add(QUEUE_NAMES.WELCOME_EMAIL, welcomeData);
-    await sleep(200);
     expect(await welcomeQueue.getJobState(added.id ?? '')).toBe('waiting');
   });
 });

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  appendEdit,
-  applyEdits,
-  hasLine,
-  entryEdits,
-  locateAnchor,
-  removeLine,
-  type Anchor,
-} from './edits.js';
+import { appendEdit, hasLine, entryEdits, locateAnchor, removeLine, type Anchor } from './edits.js';
 import { AnchorError } from './errors.js';
+import { applyEdits } from '../../../test/support/apply-edits.js';
 
 /** What the append and entry edits do to a text, applied. */
 const appendLines = (source: string, text: string): string =>
@@ -86,7 +79,7 @@ describe('locateAnchor', () => {
   });
 });
 
-describe('applyEdits', () => {
+describe('a spliced edit', () => {
   it('inserts replacement patterns literally', () => {
     expect(applyEdits('ab', [{ start: 1, end: 1, text: "$& $1 $' $`" }])).toBe("a$& $1 $' $`b");
   });

@@ -157,18 +157,6 @@ export interface Edit {
 }
 
 /**
- * `source` with `edits` applied (they must not overlap), by slicing: no
- * `String.replace`, so `$&` or `$1` in the text stay as written.
- */
-export function applyEdits(source: string, edits: readonly Edit[]): string {
-  let result = source;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start)) {
-    result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
-  }
-  return result;
-}
-
-/**
  * The edits that insert a new entry before `offset` in an object or list: the entry
  * on a line of its own and, when the entry before has no trailing comma (prettier's
  * `trailingComma: "none"`), that comma.

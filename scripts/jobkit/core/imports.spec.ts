@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits } from './edits.js';
+import { applyEdits } from '../../../test/support/apply-edits.js';
 import { AnchorError } from './errors.js';
 import {
   afterLastImport,

@@ -137,12 +137,15 @@ describe('createWorkerPool', () => {
     }
     await Promise.all(workers.workers.map((worker) => worker.waitUntilReady()));
     expect(workers.workers.every((worker) => worker.isRunning())).toBe(true);
+    expect(await queue.getWorkersCount()).toBe(1);
 
     await workers.close();
 
     expect(workers.workers.map((worker) => worker.isRunning())).toEqual([false, false]);
+    // No worker is connected to the queue any more, so nothing can take a new job:
+    // checked in Redis rather than by waiting a while for a job that must not run.
+    expect(await queue.getWorkersCount()).toBe(0);
     const added = await queue.add(QUEUE_NAMES.NOTIFICATION_EMAIL, { after: 'close' });
-    await sleep(200);
     expect(await queue.getJobState(added.id ?? '')).toBe('waiting');
     expect(processed).not.toContain(added.id);
   });
