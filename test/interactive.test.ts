@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANG_MS } from './support/hang.js';
 import { runGenJob } from './support/run-kit.js';
-import { STOPPED_WHILE_ASKING } from '../scripts/jobkit/plop/register.js';
+import { WAITING_FOR_INPUT } from '../scripts/jobkit/core/files.js';
+import { LOCK_FILE } from '../scripts/jobkit/core/lock.js';
+import { STOPPED_BEFORE_WRITING } from '../scripts/jobkit/core/signals.js';
 import { createTempHost, type TempHost } from './support/temp-host.js';
 import { ESCAPES, KEY, Terminal } from './support/terminal.js';
 
@@ -160,10 +163,59 @@ describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
       terminal.type(KEY.ctrlC);
       expect(await terminal.exited).toBe(130);
       const lines = terminal.screen.split(/\r?\n/);
-      const stopped = lines.indexOf(STOPPED_WHILE_ASKING);
+      const stopped = lines.indexOf(STOPPED_BEFORE_WRITING);
       expect(stopped, terminal.screen).toBeGreaterThan(-1);
       expect(lines.slice(stopped + 1).join('\n')).toMatch(/^\s*ELIFECYCLE\s.*130/);
       expect(host.hash()).toBe(before);
+    } finally {
+      terminal.kill();
+      host.remove();
+    }
+  });
+});
+
+describe('pnpm gen:job at a terminal', () => {
+  it('reads answers typed at the terminal, saying what it waits for', async () => {
+    const host = createTempHost();
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+    delete env.CI;
+    const terminal = new Terminal(
+      'pnpm',
+      ['gen:job', '--answers', '-', '--no-verify'],
+      host.root,
+      env,
+    );
+    try {
+      await terminal.waitFor(WAITING_FOR_INPUT);
+      terminal.type(`${JSON.stringify(answers)}\r`);
+      terminal.type(KEY.ctrlD);
+      expect(await terminal.exited).toBe(0);
+      expect(terminal.screen).toContain(
+        'created   apps/worker/src/handlers/audit-log-export.handler.ts',
+      );
+    } finally {
+      terminal.kill();
+      host.remove();
+    }
+  });
+
+  it('stopped with Ctrl-C while it waits, says on a line of its own that nothing was written', async () => {
+    const host = createTempHost();
+    const before = host.hash();
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+    delete env.CI;
+    const terminal = new Terminal('pnpm', ['gen:job', '--answers', '-'], host.root, env);
+    try {
+      await terminal.waitFor(WAITING_FOR_INPUT);
+      // The terminal signals pnpm too, which then ends by the signal, not by an exit code.
+      terminal.type(KEY.ctrlC);
+      await terminal.exited;
+      const lines = terminal.screen.split(/\r?\n/);
+      const stopped = lines.indexOf(STOPPED_BEFORE_WRITING);
+      expect(stopped, terminal.screen).toBeGreaterThan(-1);
+      expect(lines.slice(stopped + 1).join('\n')).toMatch(/^\s*ELIFECYCLE\s/);
+      expect(host.hash()).toBe(before);
+      expect(existsSync(join(host.root, LOCK_FILE))).toBe(false);
     } finally {
       terminal.kill();
       host.remove();

@@ -97,6 +97,7 @@ const ENTRIES = [
   'plop/plopfile.js',
   'core/format-thread.js',
   'core/format.js',
+  'core/signals.js',
 ];
 
 /**
@@ -147,6 +148,11 @@ function build(outDir) {
   const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--outDir', compiled], {
     encoding: 'utf8',
   });
+  if (result.signal !== null && STOP_SIGNALS.includes(result.signal)) {
+    // Ctrl-C reached the compiler too: the run stops here, as it would a moment later.
+    rmSync(staging, { recursive: true, force: true });
+    stop(result.signal);
+  }
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
     process.stderr.write(
@@ -158,6 +164,8 @@ function build(outDir) {
     bundleEntries(compiled, staging);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
+    // esbuild's own process ended under it: Ctrl-C reached it as well.
+    if (/service was stopped/.test(error.message)) stop('SIGINT');
     process.stderr.write(`The job kit does not bundle:\n${error.message}\n`);
     process.exit(1);
   }
@@ -201,9 +209,36 @@ export function ensureBuilt() {
   return outDir;
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * Ctrl-C while the kit compiles reaches the compiler too: the run ends as the signal
+ * would, saying so on a line of its own (core/signals.ts does the same once loaded).
+ */
+function stop(signal) {
+  process.stderr.write('\nstopped; nothing was written\n');
+  process.exit(128 + SIGNAL_NUMBERS[signal]);
+}
+
+/**
+ * Loads the compiled kit (built first if need be) with stop signals handled: until a
+ * run takes them over to clean up, they end it saying nothing was written.
+ */
+export async function loadKit() {
+  // Listened for from the start: without a listener Node would die of the signal at
+  // once, in silence, while the compiler runs.
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  const built = ensureBuilt();
+  const signals = await import(pathToFileURL(join(built, 'core/signals.js')).href);
+  signals.stopCleanlyOnSignals();
+  for (const signal of STOP_SIGNALS) process.off(signal, stop);
+  return built;
+}
+
 /** Imports `entry` (e.g. `cli/gen-job.js`) from the compiled kit and runs its `main`. */
 export async function runEntry(entry, argv) {
-  const built = ensureBuilt();
+  const built = await loadKit();
   if (FORMATTING.has(entry)) {
     const format = await import(pathToFileURL(join(built, 'core/format.js')).href);
     format.startFormatThread();

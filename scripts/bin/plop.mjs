@@ -6,9 +6,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureBuilt, kitRoot } from './kit.mjs';
+import { kitRoot, loadKit } from './kit.mjs';
 
-const plopfile = join(ensureBuilt(), 'plop', 'plopfile.js');
+const plopfile = join(await loadKit(), 'plop', 'plopfile.js');
 const plopDir = dirname(createRequire(import.meta.url).resolve('plop/package.json'));
 // plop reads its options from process.argv when it loads.
 process.argv.splice(2, 0, '--plopfile', plopfile, '--cwd', kitRoot, '--dest', kitRoot);

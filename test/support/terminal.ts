@@ -8,6 +8,7 @@ export const KEY = {
   up: '\u001b[A',
   space: ' ',
   ctrlC: '\u0003',
+  ctrlD: '\u0004',
 } as const;
 
 // eslint-disable-next-line no-control-regex -- removing terminal escape sequences is the point

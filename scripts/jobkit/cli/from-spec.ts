@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { AnswersRejectedError } from '../core/errors.js';
-import { MAX_INPUT_BYTES, readBounded } from '../core/files.js';
+import { MAX_INPUT_BYTES, readInput } from '../core/files.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { readQueueEntries } from '../host/read-host.js';
@@ -19,11 +19,19 @@ export interface SpecArgument {
  * Reads the filled-in job prompt named by `--from-spec` (a path, or `-` for standard
  * input) against the host's queues. Refusals name the spec's lines; nothing is written.
  */
-export function readSpecArgument(argument: string, cwd: string, root: string): SpecArgument {
+export async function readSpecArgument(
+  argument: string,
+  cwd: string,
+  root: string,
+): Promise<SpecArgument> {
   const source = argument === '-' ? 'standard input' : argument;
   let text: string | null;
   try {
-    text = readBounded(argument === '-' ? 0 : resolve(cwd, argument), source, MAX_INPUT_BYTES);
+    text = await readInput(
+      argument === '-' ? '-' : resolve(cwd, argument),
+      source,
+      MAX_INPUT_BYTES,
+    );
   } catch (error) {
     throw new AnswersRejectedError([{ path: '--from-spec', message: (error as Error).message }]);
   }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyReport, recordError, type RunReport } from '../core/report.js';
 import { AnswersRejectedError } from '../core/errors.js';
-import { describeFsError, MAX_INPUT_BYTES, readBounded } from '../core/files.js';
+import { describeFsError, MAX_INPUT_BYTES, readInput } from '../core/files.js';
 import { parseJson } from '../core/json.js';
 import { FIELD_TYPE_SPELLINGS } from '../job/field-types.js';
 import { printReport } from './output.js';
@@ -45,11 +45,11 @@ FIELD_TYPES
 Exit codes: 0 done, 2 answers rejected (nothing written), 1 anything else failed
 (every file is left as it was, unless --keep).`;
 
-function readAnswers(source: string, cwd: string): unknown {
+async function readAnswers(source: string, cwd: string): Promise<unknown> {
   const where = source === '-' ? 'standard input' : source;
   let text: string | null;
   try {
-    text = readBounded(source === '-' ? 0 : resolve(cwd, source), where, MAX_INPUT_BYTES);
+    text = await readInput(source === '-' ? '-' : resolve(cwd, source), where, MAX_INPUT_BYTES);
   } catch (error) {
     throw new AnswersRejectedError([{ path: '--answers', message: (error as Error).message }]);
   }
@@ -180,8 +180,8 @@ export async function main(argv: string[], context: CliContext): Promise<number>
       const spec =
         values['from-spec'] === undefined
           ? undefined
-          : await import('./from-spec.js').then((fromSpec) => {
-              const read = fromSpec.readSpecArgument(values['from-spec'] ?? '', cwd, root);
+          : await import('./from-spec.js').then(async (fromSpec) => {
+              const read = await fromSpec.readSpecArgument(values['from-spec'] ?? '', cwd, root);
               // stdout carries only JSON when JSON is asked for.
               const quiet = json || values['print-answers'];
               fromSpec.printSpecReading(read, quiet ? stderr : stdout);
@@ -191,7 +191,7 @@ export async function main(argv: string[], context: CliContext): Promise<number>
         stdout.write(`${JSON.stringify(spec.reading.answers, null, 2)}\n`);
         return 0;
       }
-      const answers = spec ? spec.reading.answers : readAnswers(values.answers ?? '', cwd);
+      const answers = spec ? spec.reading.answers : await readAnswers(values.answers ?? '', cwd);
       const { generateJobs } = await import('../job/generate.js');
       report = await generateJobs({ ...common, answers });
       if (spec) {

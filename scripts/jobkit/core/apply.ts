@@ -10,6 +10,7 @@ import { KitError } from './errors.js';
 import { formatFiles } from './format.js';
 import { recordFiles, type RunReport } from './report.js';
 import { keepLineEndings } from './scan.js';
+import { takeSignals } from './signals.js';
 import type { FileChange } from './tree.js';
 import { verifyChanges, type StartedTestRunner, type VerifyTree } from './verify.js';
 
@@ -42,24 +43,16 @@ export class InterruptedError extends KitError {
   }
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 /**
  * While files are being written and checked, a signal must not kill the process
  * halfway: it is turned into an abort, the checks stop, and the files are put back.
  */
 function watchSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
+  const dispose = takeSignals((signal) => {
     if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
-  };
-  for (const name of SIGNALS) process.on(name, onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      for (const name of SIGNALS) process.off(name, onSignal);
-    },
-  };
+  });
+  return { signal: controller.signal, dispose };
 }
 
 /**

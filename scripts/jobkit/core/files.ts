@@ -48,15 +48,15 @@ export function isFsError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /**
- * Reads a whole file (or `0` for standard input) as UTF-8, refusing more than `limit`
+ * Reads a whole file as UTF-8, refusing more than `limit`
  * bytes before reading them: a device such as /dev/zero or a huge file ends in an
  * error naming it, not in memory exhaustion. Invalid UTF-8 is refused too, rather
  * than turned silently into U+FFFD. Returns null when the file does not exist.
  */
-export function readBounded(file: string | 0, label: string, limit: number): string | null {
+export function readBounded(file: string, label: string, limit: number): string | null {
   let fd: number;
   try {
-    fd = file === 0 ? 0 : openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new KitError(`${label}: cannot be read: ${describeFsError(error)}`, label);
@@ -64,8 +64,51 @@ export function readBounded(file: string | 0, label: string, limit: number): str
   try {
     return readOpenFile(fd, label, limit);
   } finally {
-    if (fd !== 0) closeSync(fd);
+    closeSync(fd);
   }
+}
+
+/** Said when standard input is a terminal, where a person types or pastes the text. */
+export const WAITING_FOR_INPUT =
+  'Reading standard input: paste or type the text, then press Ctrl-D on a line of its own.';
+
+/**
+ * An answers or spec file's text (`-`: standard input), with the checks of
+ * readBounded; null when the file does not exist. Standard input is read as a stream:
+ * a synchronous read would hold the process while a person types or a pipe waits,
+ * and Ctrl-C could not stop it.
+ */
+export async function readInput(
+  source: string,
+  label: string,
+  limit: number,
+): Promise<string | null> {
+  if (source !== '-') return readBounded(source, label, limit);
+  // At a terminal the run would otherwise wait in silence.
+  if (process.stdin.isTTY) process.stderr.write(`${WAITING_FOR_INPUT}\n`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > limit) {
+        process.stdin.destroy();
+        throw tooLargeError(label, limit);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof KitError) throw error;
+    throw new KitError(`${label}: cannot be read: ${describeFsError(error)}`, label);
+  }
+  return decodeUtf8(Buffer.concat(chunks, total), label);
+}
+
+function tooLargeError(label: string, limit: number): KitError {
+  return new KitError(
+    `${label}: is larger than ${Math.round(limit / 1024)} KiB, more than the kit reads; check the path`,
+    label,
+  );
 }
 
 /** An open file's text, with the checks of readBounded. */
@@ -74,11 +117,7 @@ export function readOpenFile(fd: number, label: string, limit: number): string {
 }
 
 function readAtMost(fd: number, label: string, limit: number): Buffer {
-  const tooLarge = () =>
-    new KitError(
-      `${label}: is larger than ${Math.round(limit / 1024)} KiB, more than the kit reads; check the path`,
-      label,
-    );
+  const tooLarge = () => tooLargeError(label, limit);
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory())
@@ -88,15 +127,8 @@ function readAtMost(fd: number, label: string, limit: number): Buffer {
     let total = 0;
     const chunk = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
-      let read: number;
-      try {
-        read = readSync(fd, chunk, 0, chunk.length, null);
-      } catch (error) {
-        // Standard input that is a terminal or a non-blocking pipe with nothing yet.
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((error as NodeJS.ErrnoException).code === 'EOF') break;
-        throw error;
-      }
+      // A device such as /dev/zero never ends: the limit stops it.
+      const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
       total += read;
       if (total > limit) throw tooLarge();

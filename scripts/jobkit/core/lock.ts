@@ -105,13 +105,18 @@ export function acquireLock(root: string): Lock {
       try {
         linkSync(temporary, path);
         let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          process.off('exit', release);
+          // Already gone (removed by hand) is what releasing wants anyway.
+          removeIfPresent(path);
+        };
+        // A run stopped before it writes (Ctrl-C while planning) exits at once: the
+        // lock goes with it rather than wait to be found stale by the next run.
+        process.on('exit', release);
         return {
-          release: () => {
-            if (released) return;
-            released = true;
-            // Already gone (removed by hand) is what releasing wants anyway.
-            removeIfPresent(path);
-          },
+          release,
           ...(takenOver ? { takenOver } : {}),
         };
       } catch (error) {

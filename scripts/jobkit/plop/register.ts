@@ -1,6 +1,7 @@
 import type { NodePlopAPI } from 'plop';
 import { printReport } from '../cli/output.js';
 import type { RunReport } from '../core/report.js';
+import { stopBeforeWriting, takeSignals } from '../core/signals.js';
 import { diskSource, VirtualTree } from '../core/tree.js';
 import { loadLayout } from '../host/config.js';
 import { readQueueEntries } from '../host/read-host.js';
@@ -13,9 +14,6 @@ function requireTerminal(): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error(NO_TERMINAL);
 }
 
-/** What a person sees after Ctrl-C during the questions, on a line of its own. */
-export const STOPPED_WHILE_ASKING = 'stopped; nothing was written';
-
 /**
  * Runs `ask` (the questions). Ctrl-C meanwhile ends the process with 130, as a
  * signal would, after saying on a line of its own that nothing was written (the
@@ -23,11 +21,7 @@ export const STOPPED_WHILE_ASKING = 'stopped; nothing was written';
  * otherwise follow). Once the answers are in, the run handles signals itself.
  */
 async function asking<T>(ask: () => Promise<T>): Promise<T> {
-  const onInterrupt = (): void => {
-    process.stderr.write(`\n${STOPPED_WHILE_ASKING}\n`);
-    process.exit(130);
-  };
-  process.on('SIGINT', onInterrupt);
+  const giveBack = takeSignals(stopBeforeWriting);
   // inquirer answers Ctrl-C by closing its input and sending the process SIGINT,
   // which arrives through the event loop: without this timer the loop, left with
   // nothing to do, would end first and the process exit 0 in silence.
@@ -36,7 +30,7 @@ async function asking<T>(ask: () => Promise<T>): Promise<T> {
     return await ask();
   } finally {
     clearInterval(keepAlive);
-    process.off('SIGINT', onInterrupt);
+    giveBack();
   }
 }
 
@@ -64,7 +58,7 @@ async function specDefaults(root: string): Promise<PromptDefaults> {
   if (path === undefined) return {};
   const { readSpecArgument, printSpecReading } = await import('../cli/from-spec.js');
   // pnpm runs the script in the repository; INIT_CWD is where the command was typed.
-  const spec = readSpecArgument(path, process.env.INIT_CWD ?? process.cwd(), root);
+  const spec = await readSpecArgument(path, process.env.INIT_CWD ?? process.cwd(), root);
   printSpecReading(spec, process.stdout);
   return { answers: spec.reading.answers };
 }
