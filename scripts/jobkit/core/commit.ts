@@ -134,7 +134,7 @@ export async function commitChanges(
     targets.push({ change, path, ...(mode === undefined ? {} : { mode }) });
   }
 
-  const journal: Journal = {
+  const journal: Journal & { phase: 'committing' } = {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     command: meta.command,
@@ -166,7 +166,11 @@ export async function commitChanges(
         if (change.after === null) await fs.unlink(path);
         else await fs.rename(path + journal.suffix, path);
       }
-      await writeJournal(fs, root, { ...journal, phase: 'written' });
+      await writeJournal(fs, root, {
+        ...journal,
+        phase: 'written',
+        files: journal.files.map(({ path }) => ({ path })),
+      });
     },
     async finish() {
       if (settled) return;

@@ -17,20 +17,24 @@ export interface JournalFile {
   after: string | null;
 }
 
-export interface Journal {
+export type Journal = {
   pid: number;
   startedAt: string;
   command: 'generate' | 'remove';
   /** The jobs the run adds or removes, by constant. */
   jobs: string[];
-  /** `committing` until every file is in place; `written` while the checks run. */
-  phase: 'committing' | 'written';
   /** Ending of the run's temporary files, each a sibling of its target. */
   suffix: string;
   /** Folders the commit creates, outermost first. */
   createdDirs: string[];
-  files: JournalFile[];
-}
+} & (
+  | { phase: 'committing'; files: JournalFile[] }
+  /**
+   * Every file in place, while the checks run: a run stopped now keeps its files, so
+   * only their paths are kept (for the temporary files), not their texts again.
+   */
+  | { phase: 'written'; files: Pick<JournalFile, 'path'>[] }
+);
 
 /** What putting files back did: restored, or kept because a person changed them since. */
 export interface RestoreOutcome {

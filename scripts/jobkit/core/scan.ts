@@ -57,19 +57,105 @@ const BEFORE_EXPRESSION = new Set([
   'await',
 ]);
 
-/** Spans `[start, end)` of the text that is not code, as a flat list of pairs. */
-function nonCodeSpans(source: string): number[] {
+/**
+ * What the scan carries from one token to the next, at the start of a line: brace
+ * depth, the depth at which each open `${` of a template began, and whether a `/`
+ * there would divide (the word before it, if any, already decided).
+ */
+interface ScanState {
+  depth: number;
+  substitutions: number[];
+  afterOperand: boolean;
+}
+
+/** A line start the scan reached between tokens (see scanText), with its state there. */
+interface Checkpoint extends ScanState {
+  at: number;
+}
+
+/** How far apart checkpoints are: what a rescan after an edit covers, at most, either side. */
+const CHECKPOINT_EVERY = 2048;
+
+/** Where a rescan after an edit can stop: at a checkpoint of the old scan, in step with it. */
+interface Resync {
+  /** Old checkpoints; one at `at` lies at `at + shift` in the new text. */
+  checkpoints: readonly Checkpoint[];
+  shift: number;
+  /** The end of the inserted text in the new text: no stop before it. */
+  from: number;
+}
+
+interface Scan {
+  /** Spans `[start, end)` of the text that is not code, as a flat list of pairs. */
+  spans: number[];
+  checkpoints: Checkpoint[];
+  /** Where the scan stopped: the text's length, or where it came back in step (see Resync). */
+  end: number;
+}
+
+function sameState(a: ScanState, b: ScanState): boolean {
+  return (
+    a.depth === b.depth &&
+    a.afterOperand === b.afterOperand &&
+    a.substitutions.length === b.substitutions.length &&
+    a.substitutions.every((depth, index) => depth === b.substitutions[index])
+  );
+}
+
+/**
+ * Scans `source` from `start` in `state`: the text's start, or a checkpoint of an
+ * earlier scan of a text that is the same up to it. A checkpoint is a line start
+ * that no token before it read past (only a `/` that is no regular expression reads
+ * on, and only after a backslash across a line break), so the scan from there is the
+ * one a scan from the start would make. With `resync`, the scan stops at a line start
+ * after the edit where the old scan had a checkpoint in the same state: from there on
+ * both read the same text in the same state.
+ */
+function scanText(
+  source: string,
+  start = 0,
+  state: ScanState = { depth: 0, substitutions: [], afterOperand: false },
+  resync?: Resync,
+): Scan {
   const spans: number[] = [];
+  const checkpoints: Checkpoint[] = [];
   const length = source.length;
-  // Brace depth in code, and the depth at which each open `${` of a template began.
-  let depth = 0;
-  const substitutions: number[] = [];
+  let depth = state.depth;
+  const substitutions = [...state.substitutions];
   // Whether the last token ends an operand, after which `/` divides. After a word,
   // that depends on the word, looked at only when a `/` follows (words are many).
-  let afterOperand = false;
+  let afterOperand = state.afterOperand;
   let wordStart = -1;
   let wordEnd = -1;
-  let i = 0;
+  // How far a `/` that turned out not to start a regular expression read: past a line
+  // break only after a backslash, and a line start it read past is no checkpoint.
+  let peeked = -1;
+  let i = start;
+  let nextCheckpoint = start;
+  let old = 0;
+  // The next line start that needs a look: a checkpoint to take, or one to compare.
+  let watch = start;
+
+  /** At the line start `i`: takes a checkpoint when due; true when back in step. */
+  const lineStart = (): boolean => {
+    if (wordEnd !== -1) afterOperand = !BEFORE_EXPRESSION.has(source.slice(wordStart, wordEnd));
+    wordEnd = -1;
+    if (i >= nextCheckpoint && peeked < i) {
+      checkpoints.push({ at: i, depth, substitutions: [...substitutions], afterOperand });
+      nextCheckpoint = i + CHECKPOINT_EVERY;
+    }
+    watch = nextCheckpoint;
+    if (resync === undefined) return false;
+    const { checkpoints: before, shift, from } = resync;
+    while (old < before.length && (before[old] as Checkpoint).at + shift < Math.max(i, from))
+      old += 1;
+    const candidate = before[old];
+    if (candidate === undefined) return false;
+    if (candidate.at + shift === i && sameState(candidate, { depth, substitutions, afterOperand }))
+      return true;
+    watch = Math.min(watch, candidate.at + shift + (candidate.at + shift === i ? 1 : 0));
+    return false;
+  };
 
   /** Scans template text from `from` up to its end or its next `${`; returns where code resumes. */
   const templateText = (from: number): number => {
@@ -93,6 +179,7 @@ function nonCodeSpans(source: string): number[] {
     return length;
   };
 
+  if (lineStart()) return { spans, checkpoints, end: i };
   while (i < length) {
     const code = source.charCodeAt(i);
     if (code === SLASH) {
@@ -133,9 +220,15 @@ function nonCodeSpans(source: string): number[] {
           afterOperand = true;
           continue;
         }
+        peeked = j;
       }
       afterOperand = false;
       i += 1;
+      continue;
+    }
+    if (code === LF) {
+      i += 1;
+      if (i >= watch && lineStart()) return { spans, checkpoints, end: i };
       continue;
     }
     if (isSpace(code) || isLineBreak(code)) {
@@ -190,10 +283,44 @@ function nonCodeSpans(source: string): number[] {
     afterOperand = code === CLOSE_PAREN || code === CLOSE_BRACKET;
     i += 1;
   }
-  return spans;
+  return { spans, checkpoints, end: length };
 }
 
-const recent = new Map<string, string>();
+/** `source.slice(from, to)` with `spans` (offsets in `source`) blanked, line breaks kept. */
+function blank(source: string, spans: readonly number[], from = 0, to = source.length): string {
+  // Blanked in a UTF-16 copy: one pass over the characters, no string per span.
+  const units = Buffer.from(source.slice(from, to), 'utf16le');
+  for (let index = 0; index < spans.length; index += 2) {
+    const end = Math.min(spans[index + 1] as number, to);
+    for (let at = spans[index] as number; at < end; at += 1) {
+      if (isLineBreak(source.charCodeAt(at))) continue;
+      units[2 * (at - from)] = 0x20;
+      units[2 * (at - from) + 1] = 0;
+    }
+  }
+  return units.toString('utf16le');
+}
+
+interface Scanned {
+  code: string;
+  checkpoints: Checkpoint[];
+}
+
+const recent = new Map<string, Scanned>();
+
+/** Keeps the last few texts scanned: the same texts are scanned by several steps of a run. */
+function remember(source: string, scanned: Scanned): Scanned {
+  recent.delete(source);
+  if (recent.size >= 8) recent.delete(recent.keys().next().value as string);
+  recent.set(source, scanned);
+  return scanned;
+}
+
+/** `codeOf` without the cache: a scan of the whole text. */
+export function scanCode(source: string): string {
+  const { spans } = scanText(source);
+  return blank(source, spans);
+}
 
 /**
  * `source` with comments, and the contents of string literals, template literals
@@ -202,23 +329,47 @@ const recent = new Map<string, string>();
  */
 export function codeOf(source: string): string {
   const known = recent.get(source);
-  if (known !== undefined) return known;
-  const spans = nonCodeSpans(source);
-  // Blanked in a UTF-16 copy: one pass over the characters, no string per span.
-  const units = Buffer.from(source, 'utf16le');
-  for (let index = 0; index < spans.length; index += 2) {
-    const end = spans[index + 1] as number;
-    for (let at = spans[index] as number; at < end; at += 1) {
-      if (isLineBreak(source.charCodeAt(at))) continue;
-      units[2 * at] = 0x20;
-      units[2 * at + 1] = 0;
-    }
+  if (known !== undefined) return known.code;
+  const { spans, checkpoints } = scanText(source);
+  return remember(source, { code: blank(source, spans), checkpoints }).code;
+}
+
+/**
+ * The code of `after`, which is `before` with `[start, end)` replaced by `text`, when
+ * `before` was scanned lately (else undefined); kept for codeOf. Only the lines
+ * around the edit are scanned again: from the checkpoint before it until the scan is
+ * back in step with the old one, which is most often the next checkpoint after it.
+ */
+export function codeAfterSplice(
+  before: string,
+  start: number,
+  end: number,
+  text: string,
+  after: string,
+): string | undefined {
+  const known = recent.get(before);
+  if (known === undefined) return undefined;
+  const { checkpoints } = known;
+  let index = 0;
+  while (index + 1 < checkpoints.length && (checkpoints[index + 1] as Checkpoint).at <= start)
+    index += 1;
+  const from = checkpoints[index] as Checkpoint;
+  const shift = text.length - (end - start);
+  const rescan = scanText(after, from.at, from, {
+    checkpoints: checkpoints.slice(index + 1),
+    shift,
+    from: start + text.length,
+  });
+  const resumed = rescan.end - shift;
+  let code = known.code.slice(0, from.at) + blank(after, rescan.spans, from.at, rescan.end);
+  const kept = checkpoints.slice(0, index);
+  kept.push(...rescan.checkpoints);
+  if (rescan.end < after.length) {
+    code += known.code.slice(resumed);
+    for (const checkpoint of checkpoints)
+      if (checkpoint.at > resumed) kept.push({ ...checkpoint, at: checkpoint.at + shift });
   }
-  const code = units.toString('utf16le');
-  // The same texts are scanned by several steps of a run: keep the last few.
-  if (recent.size >= 8) recent.delete(recent.keys().next().value as string);
-  recent.set(source, code);
-  return code;
+  return remember(after, { code, checkpoints: kept }).code;
 }
 
 /**

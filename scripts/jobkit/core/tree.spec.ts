@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../../../test/support/memory-source.js';
+import { codeOf, scanCode } from './scan.js';
 import { VirtualTree } from './tree.js';
 
 const FILE = 'a.ts';
@@ -55,5 +56,18 @@ describe('VirtualTree.splice', () => {
       [FILE, undefined],
       ['new.ts', undefined],
     ]);
+  });
+});
+
+describe('VirtualTree.splice and codeOf', () => {
+  it('leaves the code of a scanned file, derived from the edit, equal to a scan of the new text', () => {
+    const lines = Array.from({ length: 300 }, (_, n) => `const a${n} = f('${n}'); // ${n}`);
+    const t = tree(`${lines.join('\n')}\n`);
+    codeOf(t.read(FILE) ?? '');
+    const middle = (t.read(FILE) ?? '').indexOf('const a150');
+    t.splice(FILE, middle, middle, '/* open\n', 'literal');
+    t.splice(FILE, middle + 3, middle + 3, '*/ x = `${y}', 'literal');
+    const after = t.read(FILE) ?? '';
+    expect(codeOf(after)).toBe(scanCode(after));
   });
 });

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, type BigIntStats } from 'node:fs';
 import { KitError } from './errors.js';
 import { describeFsError, MAX_HOST_FILE_BYTES, readOpenFile } from './files.js';
 import { join } from 'node:path';
+import { codeAfterSplice } from './scan.js';
 
 /** Where original file contents come from: the disk, or a map in tests. */
 export interface FileSource {
@@ -132,7 +133,10 @@ export class VirtualTree {
     const source = this.read(path);
     if (source === null) throw new Error(`${path}: cannot splice a file that does not exist`);
     const tracked = !this.isChanged(path) || this.spliced.has(path);
-    this.current.set(path, source.slice(0, start) + text + source.slice(end));
+    const after = source.slice(0, start) + text + source.slice(end);
+    this.current.set(path, after);
+    // The kit's own edits would otherwise send a large file through a full scan again.
+    codeAfterSplice(source, start, end, text, after);
     if (!tracked) return;
     const shift = text.length - (end - start);
     const map = (position: number, side: 'start' | 'end'): number => {
