@@ -1,12 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Most of the end-to-end tests' time is spent waiting for the processes they start
-    // (the kit, tsc, vitest, jest, Redis round trips): two test files at a time keep a
-    // 2-core machine busy, where vitest's default (cores - 1) runs one.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
