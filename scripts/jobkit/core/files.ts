@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { KitError } from './errors.js';
 
 /** The largest answers or spec file the kit reads: far above any real job. */
@@ -212,7 +213,8 @@ export async function unlessMissing<T>(operation: Promise<T>): Promise<T | null>
  * and the run goes on: it returns the error instead of throwing it.
  */
 export function saveCache(path: string, data: string | Uint8Array): NodeJS.ErrnoException | null {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // The formatting thread and the main thread may save the same cache at once.
+  const temporary = `${path}.${process.pid}-${threadId}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(temporary, data);

@@ -1,13 +1,8 @@
 // The formatting thread's entry (see format.ts): loads prettier, then formats what
 // the main thread sends, each file with the host's configuration for it.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Plugin } from 'prettier';
-import { saveCache } from './files.js';
+import { prettierPlugin, savePluginCaches } from './prettier-plugins.js';
 import { formatPiece, type Piece } from './snippets.js';
 
 type Prettier = typeof import('prettier');
@@ -148,61 +143,16 @@ export async function formatAll(
 }
 
 /**
- * Prettier's Babel parsers and estree printer, the same code as its built-in ones,
- * from their script builds, compiled with V8's code cache when an earlier run left
- * one (node_modules/.cache/jobkit/<version>/v8-cache/ beside the compiled kit, or
- * …/jobkit/sources-v8-cache/ for the TypeScript sources). The cache spares
- * compiling them on every run. `save()` writes the cache once the
- * formatting has compiled what it uses.
- */
-function cachedPlugins(prettierVersion: string): { plugins: Plugin[]; save: () => void } {
-  const require = createRequire(import.meta.url);
-  const cacheDir = fileURLToPath(
-    import.meta.url.endsWith('.ts')
-      ? new URL('../../../node_modules/.cache/jobkit/sources-v8-cache/', import.meta.url)
-      : new URL('../v8-cache/', import.meta.url),
-  );
-  const loaded = ['estree', 'babel'].map((name) => {
-    const file = require.resolve(`prettier/plugins/${name}`);
-    const cacheFile = join(cacheDir, `prettier-${prettierVersion}-${name}.bin`);
-    let cachedData: Buffer | undefined;
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const script = new Script(`(function (module, exports) {${readFileSync(file, 'utf8')}\n})`, {
-      filename: file,
-      ...(cachedData ? { cachedData } : {}),
-    });
-    const module = { exports: {} as Plugin };
-    (script.runInThisContext() as (m: typeof module, e: Plugin) => void)(module, module.exports);
-    const stale = !cachedData || script.cachedDataRejected === true;
-    return { plugin: module.exports, script, cacheFile, stale };
-  });
-  return {
-    plugins: loaded.map(({ plugin }) => plugin),
-    save: () => {
-      // Once per run: a run sends several requests.
-      for (const entry of loaded) {
-        if (!entry.stale) continue;
-        entry.stale = false;
-        // One that cannot be written costs the next run the compile, nothing more.
-        saveCache(entry.cacheFile, entry.script.createCachedData());
-      }
-    },
-  };
-}
-
-/**
  * Loads prettier, then formats what it is sent. A `close` message is answered once
  * everything the thread started has settled: stopped with a file operation in flight
  * (prettier's own loading, a configuration lookup), Node 20 can abort the whole process.
  */
 function serve(port: MessagePort): void {
+  // Prettier's Babel parsers and estree printer, the same code as its built-in ones,
+  // from the code cache (see prettier-plugins.ts).
   const ready = import('prettier').then((prettier) => ({
     prettier,
-    cache: cachedPlugins(prettier.version),
+    plugins: [prettierPlugin<Plugin>('estree'), prettierPlugin<Plugin>('babel')],
   }));
   const inFlight = new Set<Promise<unknown>>([ready]);
   port.on('message', (message: FormatRequest | CloseRequest) => {
@@ -212,9 +162,9 @@ function serve(port: MessagePort): void {
     }
     const { id, files } = message;
     const work = ready
-      .then(async ({ prettier, cache }) => {
-        const outcomes = await formatAll(prettier, files, cache.plugins);
-        cache.save();
+      .then(async ({ prettier, plugins }) => {
+        const outcomes = await formatAll(prettier, files, plugins);
+        savePluginCaches();
         return { id, outcomes };
       })
       .then(

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type { Parser } from 'prettier';
 import { HostError } from './errors.js';
+import { prettierPlugin, savePluginCaches } from './prettier-plugins.js';
 import { lineAt } from './scan.js';
 
 /**
@@ -26,11 +26,13 @@ export function parseTypeScript(
   text: string,
   { offset = 0, fileText = text }: { offset?: number; fileText?: string } = {},
 ): SyntaxNode {
-  babelTs ??= (
-    createRequire(import.meta.url)('prettier/plugins/babel') as {
-      parsers: Record<string, Parser>;
-    }
-  ).parsers['babel-ts'] as Parser;
+  if (!babelTs) {
+    babelTs = prettierPlugin<{ parsers: Record<string, Parser> }>('babel').parsers[
+      'babel-ts'
+    ] as Parser;
+    // Saved once it has parsed something, so the cache holds what parsing compiled.
+    queueMicrotask(savePluginCaches);
+  }
   try {
     // The parser reads none of the printing options that ParserOptions requires.
     return babelTs.parse(text, {} as Parameters<Parser['parse']>[1]) as unknown as SyntaxNode;

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { dirname, join, normalize } from 'node:path/posix';
+import { prettierPlugin, savePluginCaches } from '../core/prettier-plugins.js';
 import type { VirtualTree } from '../core/tree.js';
 
 /** The ESTree nodes of prettier's TypeScript parser that the kit reads. */
@@ -9,8 +9,6 @@ export interface TsNode {
   [key: string]: unknown;
 }
 
-// Not named `require`: the compiled kit's bundles declare that name themselves.
-const requireModule = createRequire(import.meta.url);
 type Parse = (text: string, options: object) => { body: TsNode[] };
 let parse: Parse | undefined;
 const parsed = new Map<string, TsNode[] | undefined>();
@@ -21,9 +19,12 @@ const parsed = new Map<string, TsNode[] | undefined>();
  */
 export function parseTypeScript(source: string): TsNode[] | undefined {
   if (parsed.has(source)) return parsed.get(source);
-  parse ??= (
-    requireModule('prettier/plugins/typescript') as { parsers: { typescript: { parse: Parse } } }
-  ).parsers.typescript.parse;
+  if (!parse) {
+    parse = prettierPlugin<{ parsers: { typescript: { parse: Parse } } }>('typescript').parsers
+      .typescript.parse;
+    // Saved once it has parsed something, so the cache holds what parsing compiled.
+    queueMicrotask(savePluginCaches);
+  }
   let body: TsNode[] | undefined;
   try {
     body = parse(source, {}).body;
