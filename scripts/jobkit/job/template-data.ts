@@ -137,6 +137,25 @@ function followUpData(followUp: FollowUp, files: ResolvedJob['files']) {
 }
 
 /** What the templates need of one step, given the steps before it. */
+/** The service a step reaches the world through, which the generated tests replace. */
+const SERVICE_OF: Partial<Record<Step['kind'], string>> = {
+  database: 'withServiceContext',
+  email: 'sendEmail',
+  webhook: 'postWebhook',
+  followUp: 'enqueue',
+};
+
+/**
+ * The services the steps before the last use and the last does not: a retry that
+ * resumes at the last step must not call them again (no second email or webhook).
+ */
+function servicesOnlyBefore(steps: readonly Step[]): string[] {
+  const lastKind = steps[steps.length - 1]?.kind;
+  const last = lastKind === undefined ? undefined : SERVICE_OF[lastKind];
+  const before = steps.slice(0, -1).flatMap((step) => SERVICE_OF[step.kind] ?? []);
+  return [...new Set(before)].filter((service) => service !== last);
+}
+
 /** Steps whose own code gets the results of the steps before them. */
 function takesEarlier(step: Step): boolean {
   return step.kind === 'work' || step.kind === 'email' || step.kind === 'followUp';
@@ -285,6 +304,9 @@ export function jobTemplateData(job: ResolvedJob, layout: HostLayout) {
             failing: last.written[0] ?? 'postWebhook',
             before: last.earlierNames,
             beforeWritten: steps.slice(0, -1).flatMap((step) => step.written),
+            // The services only the earlier steps use: a retry must not call them again
+            // (no second email, webhook or follow-up).
+            beforeServices: servicesOnlyBefore(job.steps),
           }
         : false,
     /** The test runs the generated follow-up mappings, which are complete and pure. */

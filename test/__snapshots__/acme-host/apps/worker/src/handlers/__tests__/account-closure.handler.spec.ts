@@ -219,13 +219,14 @@ describe("handleAccountClosure", () => {
       [FINISHED_STEPS_KEY]: recorded
     });
 
-    const { steps, handler } = setup();
+    const { steps, services, handler } = setup();
     const result = await handler(
       fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1)
     );
 
     expect(steps.updateDatabase).not.toHaveBeenCalled();
     expect(steps.toUsageDigest).not.toHaveBeenCalled();
+    expect(services.withServiceContext).not.toHaveBeenCalled();
     expect(result).toEqual({ ...results, durationMs: 250 });
   });
 

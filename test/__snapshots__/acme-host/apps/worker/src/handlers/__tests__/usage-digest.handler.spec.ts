@@ -227,7 +227,7 @@ describe("handleUsageDigest", () => {
       [FINISHED_STEPS_KEY]: recorded
     });
 
-    const { steps, handler } = setup();
+    const { steps, services, handler } = setup();
     const result = await handler(
       fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1)
     );
@@ -235,6 +235,8 @@ describe("handleUsageDigest", () => {
     expect(steps.updateDatabase).not.toHaveBeenCalled();
     expect(steps.storeDigestPdf).not.toHaveBeenCalled();
     expect(steps.composeEmail).not.toHaveBeenCalled();
+    expect(services.withServiceContext).not.toHaveBeenCalled();
+    expect(services.sendEmail).not.toHaveBeenCalled();
     expect(result).toEqual({ ...results, durationMs: 250 });
   });
 

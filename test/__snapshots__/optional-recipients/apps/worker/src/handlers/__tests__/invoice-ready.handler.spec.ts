@@ -174,10 +174,11 @@ describe('handleInvoiceReady', () => {
     const recorded = { sendEmail: results.sendEmail };
     expect(job.updateData).toHaveBeenCalledWith({ ...validData, [FINISHED_STEPS_KEY]: recorded });
 
-    const { steps, handler } = setup();
+    const { steps, services, handler } = setup();
     const result = await handler(fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1));
 
     expect(steps.composeEmail).not.toHaveBeenCalled();
+    expect(services.sendEmail).not.toHaveBeenCalled();
     expect(result).toEqual({ ...results, durationMs: 250 });
   });
 

@@ -205,13 +205,14 @@ describe('handleAuditLogExport', () => {
     };
     expect(job.updateData).toHaveBeenCalledWith({ ...validData, [FINISHED_STEPS_KEY]: recorded });
 
-    const { steps, handler } = setup();
+    const { steps, services, handler } = setup();
     const result = await handler(fakeJob({ ...validData, [FINISHED_STEPS_KEY]: recorded }, 1));
 
     expect(steps.updateDatabase).not.toHaveBeenCalled();
     expect(steps.generateCsvFile).not.toHaveBeenCalled();
     expect(steps.uploadToR2S3Storage).not.toHaveBeenCalled();
     expect(steps.createNotificationForUser).not.toHaveBeenCalled();
+    expect(services.withServiceContext).not.toHaveBeenCalled();
     expect(result).toEqual({ ...results, durationMs: 250 });
   });
 
