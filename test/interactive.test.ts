@@ -65,8 +65,7 @@ describe('pnpm plop job in a terminal', () => {
   beforeAll(async () => {
     interactive = createTempHost();
     scripted = createTempHost();
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    delete env.CI;
+    const env = terminalEnv();
     terminal = new Terminal('pnpm', ['plop', 'job'], interactive.root, env);
 
     await terminal.answer('Job name', answers.name);
@@ -151,21 +150,32 @@ describe('pnpm plop job without a terminal', () => {
   });
 });
 
+/** The environment of a person's terminal: not CI, no colours to strip. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+  delete env.CI;
+  return env;
+}
+
+/** What the screen shows after the line saying nothing was written, which must be there. */
+function afterStoppedLine(screen: string): string {
+  const lines = screen.split(/\r?\n/);
+  const stopped = lines.indexOf(STOPPED_BEFORE_WRITING);
+  expect(stopped, screen).toBeGreaterThan(-1);
+  return lines.slice(stopped + 1).join('\n');
+}
+
 describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
   it('says on a line of its own that nothing was written, before pnpm reports the exit code', async () => {
     const host = createTempHost();
     const before = host.hash();
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    delete env.CI;
+    const env = terminalEnv();
     const terminal = new Terminal('pnpm', ['plop', 'job'], host.root, env);
     try {
       await terminal.waitFor('Job name');
       terminal.type(KEY.ctrlC);
       expect(await terminal.exited).toBe(130);
-      const lines = terminal.screen.split(/\r?\n/);
-      const stopped = lines.indexOf(STOPPED_BEFORE_WRITING);
-      expect(stopped, terminal.screen).toBeGreaterThan(-1);
-      expect(lines.slice(stopped + 1).join('\n')).toMatch(/^\s*ELIFECYCLE\s.*130/);
+      expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s.*130/);
       expect(host.hash()).toBe(before);
     } finally {
       terminal.kill();
@@ -177,8 +187,7 @@ describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
 describe('pnpm gen:job at a terminal', () => {
   it('reads answers typed at the terminal, saying what it waits for', async () => {
     const host = createTempHost();
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    delete env.CI;
+    const env = terminalEnv();
     const terminal = new Terminal(
       'pnpm',
       ['gen:job', '--answers', '-', '--no-verify'],
@@ -202,18 +211,14 @@ describe('pnpm gen:job at a terminal', () => {
   it('stopped with Ctrl-C while it waits, says on a line of its own that nothing was written', async () => {
     const host = createTempHost();
     const before = host.hash();
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    delete env.CI;
+    const env = terminalEnv();
     const terminal = new Terminal('pnpm', ['gen:job', '--answers', '-'], host.root, env);
     try {
       await terminal.waitFor(WAITING_FOR_INPUT);
       // The terminal signals pnpm too, which then ends by the signal, not by an exit code.
       terminal.type(KEY.ctrlC);
       await terminal.exited;
-      const lines = terminal.screen.split(/\r?\n/);
-      const stopped = lines.indexOf(STOPPED_BEFORE_WRITING);
-      expect(stopped, terminal.screen).toBeGreaterThan(-1);
-      expect(lines.slice(stopped + 1).join('\n')).toMatch(/^\s*ELIFECYCLE\s/);
+      expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s/);
       expect(host.hash()).toBe(before);
       expect(existsSync(join(host.root, LOCK_FILE))).toBe(false);
     } finally {
@@ -226,8 +231,7 @@ describe('pnpm gen:job at a terminal', () => {
 describe('pnpm plop job with plop’s progress spinner on', () => {
   it('clears the spinner’s line before the summary, so no frame is left in front of it', async () => {
     const host = createTempHost();
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    delete env.CI;
+    const env = terminalEnv();
     // plop turns its spinner off under NODE_ENV=test, which vitest sets.
     delete env.NODE_ENV;
     // plop's own command line without --no-progress, as `npx plop` would run it.

@@ -75,7 +75,7 @@ export async function applyChanges(
   // record of generated files, copies kept by --force) is written with them.
   recordFiles(report, formatted);
   if (options.dryRun) {
-    report.diff = await unifiedDiff(formatted);
+    report.diff = unifiedDiff(formatted);
     return;
   }
   const changes = options.finalize ? options.finalize(formatted) : formatted;

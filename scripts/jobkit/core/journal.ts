@@ -1,5 +1,5 @@
-import { createTwoFilesPatch } from 'diff';
 import { join } from 'node:path';
+import { filePatch } from './diff.js';
 import { describeFsError, unlessMissing } from './files.js';
 import { KitError } from './errors.js';
 import type { CommitFs } from './commit.js';
@@ -153,19 +153,7 @@ export async function restoreFiles(
 
 /** The change from what the kit wrote back to what was there before, as git applies it. */
 function reversalPatch(files: readonly JournalFile[]): string {
-  return files
-    .map((file) =>
-      createTwoFilesPatch(
-        file.after === null ? '/dev/null' : `a/${file.path}`,
-        file.before === null ? '/dev/null' : `b/${file.path}`,
-        file.after ?? '',
-        file.before ?? '',
-        undefined,
-        undefined,
-        { context: 3 },
-      ).replace(/^=+\n/, ''),
-    )
-    .join('');
+  return files.map((file) => filePatch(file.path, file.after, file.before)).join('');
 }
 
 /** One line on what a restore did, for the run's summary. */
