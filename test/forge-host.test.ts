@@ -8,7 +8,7 @@ import { repoRoot } from './support/temp-host.js';
 /**
  * The kit adopted with `jobkit:adopt` into a copy of test/fixtures/forge-host, a host
  * written with ForgeStack's traits (see its package.json), installed on its own with
- * pnpm: the kit builds there on the host's TypeScript 5 and runs on the host's
+ * pnpm: the kit builds there beside the host's TypeScript 5 and runs on the host's
  * prettier, and verifies with the host's own tools.
  */
 const fixture = join(repoRoot, 'test/fixtures/forge-host');

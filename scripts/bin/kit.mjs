@@ -22,7 +22,7 @@ export const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
 const sourceDir = join(kitRoot, 'scripts', 'jobkit');
 // The kit's own tsconfig, extending nothing, beside a package.json marking the sources
 // as ES modules: the kit builds the same in a host whatever the host's tsconfig,
-// module type ("type" of its package.json) or TypeScript (5.x or 7).
+// module type ("type" of its package.json) or TypeScript.
 const tsconfig = join(sourceDir, 'tsconfig.json');
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'jobkit');
 

@@ -193,10 +193,7 @@ async function main(): Promise<number> {
   rows.push({
     check: 'adopt (jobkit:adopt)',
     ok: adopted.status === 0,
-    detail:
-      adopted.status === 0
-        ? "copied, installed, built on the host's TypeScript"
-        : lastLine(adopted.output),
+    detail: adopted.status === 0 ? 'copied, installed, the kit built' : lastLine(adopted.output),
   });
   if (adopted.status !== 0) {
     process.stderr.write(adopted.output);
