@@ -98,7 +98,7 @@ describe('pnpm plop job in a terminal', () => {
     await terminal.answer('Other side effect', first);
     for (const line of rest) await terminal.answer('Another side effect', line);
     await terminal.answer('Another side effect');
-    exitCode = await terminal.exited;
+    exitCode = await terminal.exited();
   });
 
   afterAll(() => {
@@ -179,7 +179,7 @@ describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
     try {
       await terminal.waitFor('Job name');
       terminal.type(KEY.ctrlC);
-      expect(await terminal.exited).toBe(130);
+      expect(await terminal.exited()).toBe(130);
       expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s.*130/);
       expect(host.hash()).toBe(before);
     } finally {
@@ -203,7 +203,7 @@ describe('pnpm gen:job at a terminal', () => {
       await terminal.waitFor(WAITING_FOR_INPUT);
       terminal.type(`${JSON.stringify(answers)}\r`);
       terminal.type(KEY.ctrlD);
-      expect(await terminal.exited).toBe(0);
+      expect(await terminal.exited()).toBe(0);
       expect(terminal.screen).toContain(
         'created   apps/worker/src/handlers/audit-log-export.handler.ts',
       );
@@ -222,7 +222,7 @@ describe('pnpm gen:job at a terminal', () => {
       await terminal.waitFor(WAITING_FOR_INPUT);
       // The terminal signals pnpm too, which then ends by the signal, not by an exit code.
       terminal.type(KEY.ctrlC);
-      await terminal.exited;
+      await terminal.exited();
       expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s/);
       expect(host.hash()).toBe(before);
       expect(existsSync(join(host.root, LOCK_FILE))).toBe(false);
@@ -249,7 +249,7 @@ describe('pnpm plop job with plop’s progress spinner on', () => {
       for (const question of ['Retries', 'Backoff', 'Base delay', 'Timeout', 'Priority'])
         await terminal.answer(question);
       await terminal.answer('Side effects');
-      expect(await terminal.exited).toBe(0);
+      expect(await terminal.exited()).toBe(0);
       // What the terminal shows on the summary's line: everything after the last
       // "erase line" before it, escapes removed.
       const before = terminal.raw.split("Job SPINNER_CHECK (queue 'spinner-check')")[0] ?? '';

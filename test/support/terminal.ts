@@ -1,4 +1,5 @@
 import { spawn, type IPty } from 'node-pty';
+import { escapeRegExp } from '../../scripts/jobkit/core/regexp.js';
 import { HANG_MS } from './hang.js';
 
 /** Keys as a terminal sends them. */
@@ -14,6 +15,9 @@ export const KEY = {
 // eslint-disable-next-line no-control-regex -- removing terminal escape sequences is the point
 export const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g;
 
+/** Typed text a prompt echoes back, as opposed to keys such as arrows or space. */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
 /**
  * A program running in a real pseudo-terminal, read as a person reads the screen:
  * wait until some text shows up, then type.
@@ -22,14 +26,38 @@ export class Terminal {
   private readonly pty: IPty;
   private output = '';
   private consumed = 0;
-  readonly exited: Promise<number>;
+  private readonly exit: Promise<number>;
 
   constructor(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
     this.pty = spawn(command, args, { name: 'xterm-256color', cols: 160, rows: 50, cwd, env });
     this.pty.onData((data) => {
       this.output += data;
     });
-    this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
+    this.exit = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
+  }
+
+  /**
+   * The program's exit code once it ends. A program still waiting for input after
+   * HANG_MS fails the test with what the screen shows, rather than hanging it.
+   */
+  async exited(timeoutMs = HANG_MS): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Still running after ${timeoutMs} ms; the screen ends with:\n${this.screen.slice(-2000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exit, hung]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Everything written to the terminal so far, escapes included. */
@@ -44,18 +72,33 @@ export class Terminal {
 
   /** Waits until `text` appears after what earlier waits consumed. */
   async waitFor(text: string | RegExp, timeoutMs = HANG_MS): Promise<void> {
+    await this.find(text, timeoutMs, false);
+  }
+
+  /**
+   * Finds `text` after what earlier waits consumed, then consumes up to just past the
+   * start of the match, or through its end when `through` is set.
+   */
+  private async find(text: string | RegExp, timeoutMs: number, through: boolean): Promise<void> {
     const started = Date.now();
     for (;;) {
-      const screen = this.screen;
-      const rest = screen.slice(this.consumed);
-      const index = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
-      if (index !== -1) {
-        this.consumed += index + 1;
+      const rest = this.screen.slice(this.consumed);
+      const match =
+        typeof text === 'string'
+          ? rest.includes(text)
+            ? { index: rest.indexOf(text), length: text.length }
+            : undefined
+          : (() => {
+              const found = text.exec(rest);
+              return found ? { index: found.index, length: found[0].length } : undefined;
+            })();
+      if (match) {
+        this.consumed += match.index + (through ? match.length : 1);
         return;
       }
       if (Date.now() - started > timeoutMs) {
         throw new Error(
-          `Timed out waiting for ${String(text)}; the screen ends with:\n${screen.slice(-2000)}`,
+          `Timed out waiting for ${String(text)}; the screen ends with:\n${this.screen.slice(-2000)}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -66,11 +109,20 @@ export class Terminal {
     this.pty.write(keys);
   }
 
-  /** Waits for a question, then answers it with `keys` and Enter. */
+  /**
+   * Waits for a question, then answers it with `keys` and Enter. A prompt redraws its
+   * whole line, question included, for each key it echoes, so a typed answer counts
+   * as taken once that line has ended: only what follows can be the next question.
+   * Otherwise a question asked twice in a row would be answered while its first
+   * asking still echoes, and that Enter could land between the two prompts and be lost.
+   */
   async answer(question: string | RegExp, keys = ''): Promise<void> {
     await this.waitFor(question);
     this.type(keys);
     this.type(KEY.enter);
+    if (PRINTABLE.test(keys)) {
+      await this.find(new RegExp(`${escapeRegExp(keys)}[^\\n]*\\n`), HANG_MS, true);
+    }
   }
 
   kill(): void {
