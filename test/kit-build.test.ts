@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatFiles, type CheckResult } from '../scripts/jobkit/core/format.js';
 import type { FileChange } from '../scripts/jobkit/core/tree.js';
-import { repoRoot } from './support/temp-host.js';
+import { createTempHost, repoRoot } from './support/temp-host.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -51,6 +51,25 @@ describe('the compiled kit', () => {
     // spec, the configuration) and the chunks esbuild shares between those: tens, not
     // the hundred-odd modules of the sources.
     expect(scripts.length).toBeLessThan(60);
+  });
+});
+
+describe('the name of a build', () => {
+  it('holds the files and their contents, not where the kit is or when its files were written', async () => {
+    const copy = createTempHost();
+    try {
+      // Newer timestamps than the repository's, as a fresh clone or a copy has.
+      const later = new Date(Date.now() + 60_000);
+      for (const file of filesUnder(join(copy.root, 'scripts/jobkit')))
+        utimesSync(file, later, later);
+      const copied = (await import(join(copy.root, 'scripts/bin/kit.mjs'))) as {
+        ensureBuilt: () => string;
+      };
+      // Both resolve to the same build, so the copy builds nothing.
+      expect(basename(copied.ensureBuilt())).toBe(basename(await builtKit()));
+    } finally {
+      copy.remove();
+    }
   });
 });
 
