@@ -170,36 +170,43 @@ function afterStoppedLine(screen: string): string {
   return lines.slice(stopped + 1).join('\n');
 }
 
+/**
+ * Runs `command` in a terminal on a fresh copy of the repository and hands both to
+ * `drive`, with the copy's digest from before the program started; then ends the
+ * program and removes the copy whatever happened.
+ */
+async function inTerminal(
+  command: string,
+  args: string[],
+  drive: (terminal: Terminal, host: TempHost, before: string) => Promise<void>,
+  env: NodeJS.ProcessEnv = terminalEnv(),
+): Promise<void> {
+  const host = createTempHost();
+  const before = host.hash();
+  const terminal = new Terminal(command, args, host.root, env);
+  try {
+    await drive(terminal, host, before);
+  } finally {
+    terminal.kill();
+    host.remove();
+  }
+}
+
 describe('pnpm plop job stopped with Ctrl-C during the questions', () => {
   it('says on a line of its own that nothing was written, before pnpm reports the exit code', async () => {
-    const host = createTempHost();
-    const before = host.hash();
-    const env = terminalEnv();
-    const terminal = new Terminal('pnpm', ['plop', 'job'], host.root, env);
-    try {
+    await inTerminal('pnpm', ['plop', 'job'], async (terminal, host, before) => {
       await terminal.waitFor('Job name');
       terminal.type(KEY.ctrlC);
       expect(await terminal.exited()).toBe(130);
       expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s.*130/);
       expect(host.hash()).toBe(before);
-    } finally {
-      terminal.kill();
-      host.remove();
-    }
+    });
   });
 });
 
 describe('pnpm gen:job at a terminal', () => {
   it('reads answers typed at the terminal, saying what it waits for', async () => {
-    const host = createTempHost();
-    const env = terminalEnv();
-    const terminal = new Terminal(
-      'pnpm',
-      ['gen:job', '--answers', '-', '--no-verify'],
-      host.root,
-      env,
-    );
-    try {
+    await inTerminal('pnpm', ['gen:job', '--answers', '-', '--no-verify'], async (terminal) => {
       await terminal.waitFor(WAITING_FOR_INPUT);
       terminal.type(`${JSON.stringify(answers)}\r`);
       terminal.type(KEY.ctrlD);
@@ -207,18 +214,11 @@ describe('pnpm gen:job at a terminal', () => {
       expect(terminal.screen).toContain(
         'created   apps/worker/src/handlers/audit-log-export.handler.ts',
       );
-    } finally {
-      terminal.kill();
-      host.remove();
-    }
+    });
   });
 
   it('stopped with Ctrl-C while it waits, says on a line of its own that nothing was written', async () => {
-    const host = createTempHost();
-    const before = host.hash();
-    const env = terminalEnv();
-    const terminal = new Terminal('pnpm', ['gen:job', '--answers', '-'], host.root, env);
-    try {
+    await inTerminal('pnpm', ['gen:job', '--answers', '-'], async (terminal, host, before) => {
       await terminal.waitFor(WAITING_FOR_INPUT);
       // The terminal signals pnpm too, which then ends by the signal, not by an exit code.
       terminal.type(KEY.ctrlC);
@@ -226,38 +226,35 @@ describe('pnpm gen:job at a terminal', () => {
       expect(afterStoppedLine(terminal.screen)).toMatch(/^\s*ELIFECYCLE\s/);
       expect(host.hash()).toBe(before);
       expect(existsSync(join(host.root, LOCK_FILE))).toBe(false);
-    } finally {
-      terminal.kill();
-      host.remove();
-    }
+    });
   });
 });
 
 describe('pnpm plop job with plop’s progress spinner on', () => {
   it('clears the spinner’s line before the summary, so no frame is left in front of it', async () => {
-    const host = createTempHost();
     const env = terminalEnv();
     // plop turns its spinner off under NODE_ENV=test, which vitest sets.
     delete env.NODE_ENV;
     // plop's own command line without --no-progress, as `npx plop` would run it.
-    const terminal = new Terminal('node', ['scripts/bin/plop.mjs', 'job'], host.root, env);
-    try {
-      await terminal.answer('Job name', 'Spinner Check');
-      await terminal.answer('Purpose', 'Checks the summary');
-      await terminal.answer('Trigger', 'Tests');
-      await terminal.answer('Add a data field?', 'n');
-      for (const question of ['Retries', 'Backoff', 'Base delay', 'Timeout', 'Priority'])
-        await terminal.answer(question);
-      await terminal.answer('Side effects');
-      expect(await terminal.exited()).toBe(0);
-      // What the terminal shows on the summary's line: everything after the last
-      // "erase line" before it, escapes removed.
-      const before = terminal.raw.split("Job SPINNER_CHECK (queue 'spinner-check')")[0] ?? '';
-      const line = before.slice(before.lastIndexOf('\n') + 1);
-      expect(line.split('\u001b[2K').at(-1)?.replace(ESCAPES, '')).toBe('');
-    } finally {
-      terminal.kill();
-      host.remove();
-    }
+    await inTerminal(
+      'node',
+      ['scripts/bin/plop.mjs', 'job'],
+      async (terminal) => {
+        await terminal.answer('Job name', 'Spinner Check');
+        await terminal.answer('Purpose', 'Checks the summary');
+        await terminal.answer('Trigger', 'Tests');
+        await terminal.answer('Add a data field?', 'n');
+        for (const question of ['Retries', 'Backoff', 'Base delay', 'Timeout', 'Priority'])
+          await terminal.answer(question);
+        await terminal.answer('Side effects');
+        expect(await terminal.exited()).toBe(0);
+        // What the terminal shows on the summary's line: everything after the last
+        // "erase line" before it, escapes removed.
+        const before = terminal.raw.split("Job SPINNER_CHECK (queue 'spinner-check')")[0] ?? '';
+        const line = before.slice(before.lastIndexOf('\n') + 1);
+        expect(line.split('\u001b[2K').at(-1)?.replace(ESCAPES, '')).toBe('');
+      },
+      env,
+    );
   });
 });

@@ -18,6 +18,19 @@ export const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\u001b[=>]/g
 /** Typed text a prompt echoes back, as opposed to keys such as arrows or space. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
+/** Where `text` first occurs in `screen`, and how long the occurrence is. */
+function locate(
+  screen: string,
+  text: string | RegExp,
+): { index: number; length: number } | undefined {
+  if (typeof text === 'string') {
+    const index = screen.indexOf(text);
+    return index === -1 ? undefined : { index, length: text.length };
+  }
+  const found = text.exec(screen);
+  return found ? { index: found.index, length: found[0].length } : undefined;
+}
+
 /**
  * A program running in a real pseudo-terminal, read as a person reads the screen:
  * wait until some text shows up, then type.
@@ -82,16 +95,7 @@ export class Terminal {
   private async find(text: string | RegExp, timeoutMs: number, through: boolean): Promise<void> {
     const started = Date.now();
     for (;;) {
-      const rest = this.screen.slice(this.consumed);
-      const match =
-        typeof text === 'string'
-          ? rest.includes(text)
-            ? { index: rest.indexOf(text), length: text.length }
-            : undefined
-          : (() => {
-              const found = text.exec(rest);
-              return found ? { index: found.index, length: found[0].length } : undefined;
-            })();
+      const match = locate(this.screen.slice(this.consumed), text);
       if (match) {
         this.consumed += match.index + (through ? match.length : 1);
         return;
